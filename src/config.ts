@@ -1,0 +1,82 @@
+/**
+ * The environment, parsed and validated once at startup. A bad value stops the process with a
+ * message naming the variable and how to fix it.
+ */
+import { z } from "zod";
+
+const bool = (name: string) =>
+  z
+    .enum(["true", "false", "1", "0"], { error: `${name} must be true or false` })
+    .transform((value) => value === "true" || value === "1");
+
+const int = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int({ error: `${name} must be a whole number` })
+    .min(min, { error: `${name} must be at least ${min}` })
+    .max(max, { error: `${name} must be at most ${max}` });
+
+const postgresUrl = z
+  .url({ error: "DATABASE_URL must be a URL like postgres://user:password@host:5432/database" })
+  .refine((url) => /^postgres(ql)?:\/\//.test(url), { error: "DATABASE_URL must start with postgres:// or postgresql://" });
+
+const ConfigSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"], { error: "NODE_ENV must be development, production or test" }).default("development"),
+  HOST: z.string().min(1, { error: "HOST must not be empty" }).default("127.0.0.1"),
+  PORT: int("PORT", 0, 65_535).default(4000),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent" })
+    .default("info"),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: int("DATABASE_POOL_SIZE", 1, 1000).default(10),
+  MIGRATE_ON_START: bool("MIGRATE_ON_START").default(true),
+  EMBEDDED_POSTGRES_DIR: z.string().min(1).default(".data/postgres"),
+  EMBEDDED_POSTGRES_PORT: int("EMBEDDED_POSTGRES_PORT", 1, 65_535).default(54_329),
+  GRAPHIQL: bool("GRAPHIQL").optional(),
+  SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
+});
+
+export interface Config {
+  readonly env: "development" | "production" | "test";
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: string;
+  /** Unset: run an embedded PostgreSQL. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  readonly migrateOnStart: boolean;
+  readonly embeddedPostgres: { readonly dir: string; readonly port: number };
+  readonly graphiql: boolean;
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Parses the environment; throws a `ConfigError` listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable counts as unset, as in most shells' `VAR= command`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "?");
+      return `  ${name}=${JSON.stringify(env[name] ?? "")}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join("\n")}`);
+  }
+  const c = parsed.data;
+  return {
+    env: c.NODE_ENV,
+    host: c.HOST,
+    port: c.PORT,
+    logLevel: c.LOG_LEVEL,
+    databaseUrl: c.DATABASE_URL,
+    databasePoolSize: c.DATABASE_POOL_SIZE,
+    migrateOnStart: c.MIGRATE_ON_START,
+    embeddedPostgres: { dir: c.EMBEDDED_POSTGRES_DIR, port: c.EMBEDDED_POSTGRES_PORT },
+    graphiql: c.GRAPHIQL ?? c.NODE_ENV !== "production",
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,59 @@
+import type { Page, PageRequest, SortOrder } from "../shared/pagination.ts";
+import type { Order, OrderItem } from "./order.ts";
+import type { OrderStatus } from "./order-status-machine.ts";
+
+export type OrderSortField = "CREATED_AT" | "TOTAL";
+
+export interface OrderFilter {
+  readonly userId?: string;
+  /** Any of these statuses; an empty list matches nothing. */
+  readonly status?: readonly OrderStatus[];
+  /** Inclusive. */
+  readonly createdAfter?: Date;
+  /** Exclusive. */
+  readonly createdBefore?: Date;
+  /** Inclusive. */
+  readonly minTotalCents?: number;
+  /** Inclusive. */
+  readonly maxTotalCents?: number;
+}
+
+export interface OrderPageQuery {
+  readonly filter: OrderFilter;
+  readonly sort: SortOrder<OrderSortField>;
+  readonly page: PageRequest;
+}
+
+/** An idempotency key as stored: which order it placed, for which request. */
+export interface IdempotencyRecord {
+  readonly userId: string;
+  readonly key: string;
+  /** Fingerprint of the normalized request; a retry must match it. */
+  readonly requestHash: string;
+  readonly orderId: string;
+}
+
+/** The orders store, as the order service and the loaders use it. */
+export interface OrderRepository {
+  getOne(id: string): Promise<Order | null>;
+  /** One entry per id, in the same order; `null` where no order has that id. */
+  getMany(ids: readonly string[]): Promise<(Order | null)[]>;
+  getPage(query: OrderPageQuery): Promise<Page<Order>>;
+  /**
+   * One page per user, all with the same filter, sort and page request, in one round trip:
+   * what `User.orders` needs for every user of a parent page.
+   */
+  getPagesByUserIds(userIds: readonly string[], query: Omit<OrderPageQuery, "filter"> & { filter: Omit<OrderFilter, "userId"> }): Promise<Page<Order>[]>;
+  count(filter: OrderFilter): Promise<number>;
+  /** Counts per user, in the order of `userIds`. */
+  countByUserIds(userIds: readonly string[], filter: Omit<OrderFilter, "userId">): Promise<number[]>;
+  /** The items of each order, in the order of `orderIds`, each list by position. */
+  getItemsByOrderIds(orderIds: readonly string[]): Promise<OrderItem[][]>;
+  /** Throws `MissingReferenceError("user")` when the user does not exist. */
+  createOne(order: Order, items: readonly OrderItem[]): Promise<void>;
+  /** Like `UserRepository.updateOne`: throws `ConcurrentUpdateError` when the version moved on. */
+  updateOne(next: Order): Promise<void>;
+  getIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null>;
+  /** Throws `UniquenessViolationError("order.idempotencyKey")` when the user already used the key. */
+  createIdempotencyRecord(record: IdempotencyRecord): Promise<void>;
+}

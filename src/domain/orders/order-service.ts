@@ -1,0 +1,127 @@
+import { createHash } from "node:crypto";
+import type { Clock } from "../shared/clock.ts";
+import { domainError, DomainErrorCode } from "../shared/domain-error.ts";
+import type { IdGenerator } from "../shared/ids.ts";
+import { ConcurrentUpdateError, MissingReferenceError, UniquenessViolationError } from "../shared/persistence-errors.ts";
+import { err, ok, type Result } from "../shared/result.ts";
+import type { Repositories, UnitOfWork } from "../shared/unit-of-work.ts";
+import { UserStatus } from "../users/user.ts";
+import { newOrder, parseOrderRequest, transitionOrder, type Order, type OrderItemInput, type OrderRequest } from "./order.ts";
+import type { OrderFilter, OrderPageQuery, OrderRepository } from "./order-repository.ts";
+import type { OrderTransition } from "./order-status-machine.ts";
+
+export interface OrderServiceDeps {
+  /** For reads outside a transaction. */
+  readonly orders: OrderRepository;
+  readonly unitOfWork: UnitOfWork;
+  readonly clock: Clock;
+  readonly newId: IdGenerator;
+}
+
+export interface PlaceOrderInput {
+  readonly userId: string;
+  readonly currency: string;
+  readonly items: readonly OrderItemInput[];
+  readonly idempotencyKey?: string | null;
+}
+
+export interface OrderTransitionInput {
+  readonly id: string;
+  readonly expectedVersion?: number | null;
+}
+
+export interface CancelOrderInput extends OrderTransitionInput {
+  readonly reason?: string | null;
+}
+
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 200;
+
+export type OrderService = ReturnType<typeof createOrderService>;
+
+export function createOrderService({ orders, unitOfWork, clock, newId }: OrderServiceDeps) {
+  async function transition(input: CancelOrderInput, name: OrderTransition): Promise<Result<Order>> {
+    try {
+      return await unitOfWork.run(async (tx) => {
+        const order = await tx.orders.getOne(input.id);
+        if (!order) return err(domainError(DomainErrorCode.NOT_FOUND, "No order has this id.", ["id"]));
+        if (input.expectedVersion != null && input.expectedVersion !== order.version) {
+          return err(domainError(DomainErrorCode.VERSION_CONFLICT, `expectedVersion does not match; the order is at version ${order.version}.`, ["expectedVersion"]));
+        }
+        const next = transitionOrder(order, name, clock.now(), { reason: input.reason ?? undefined });
+        if (!next.ok) return next;
+        await tx.orders.updateOne(next.value);
+        return next;
+      });
+    } catch (error) {
+      if (error instanceof ConcurrentUpdateError) {
+        return err(domainError(DomainErrorCode.VERSION_CONFLICT, "The order was changed by someone else; read it again and retry.", ["expectedVersion"]));
+      }
+      throw error;
+    }
+  }
+
+  /** Returns the order an idempotency key placed, or why the key cannot be reused. */
+  async function replay(tx: Repositories, userId: string, key: string, requestHash: string): Promise<Result<Order> | null> {
+    const record = await tx.orders.getIdempotencyRecord(userId, key);
+    if (!record) return null;
+    if (record.requestHash !== requestHash) {
+      return err(domainError(DomainErrorCode.IDEMPOTENCY_KEY_REUSED, "This idempotency key was already used for a different order.", ["idempotencyKey"]));
+    }
+    const order = await tx.orders.getOne(record.orderId);
+    if (!order) throw new Error(`idempotency key ${key} points at missing order ${record.orderId}`);
+    return ok(order);
+  }
+
+  async function placeOrder(input: PlaceOrderInput): Promise<Result<Order>> {
+    const request = parseOrderRequest(input);
+    const key = input.idempotencyKey?.trim() || null;
+    if (input.idempotencyKey != null && (key === null || key.length > IDEMPOTENCY_KEY_MAX_LENGTH)) {
+      return err(domainError(DomainErrorCode.VALIDATION_FAILED, `Idempotency key must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters.`, ["idempotencyKey"]));
+    }
+    if (!request.ok) return request;
+    const requestHash = fingerprint(request.value);
+    try {
+      return await unitOfWork.run(async (tx) => {
+        const user = await tx.users.getOneForShare(input.userId);
+        if (!user) return err(domainError(DomainErrorCode.NOT_FOUND, "No user has this id.", ["userId"]));
+        const replayed = key === null ? null : await replay(tx, user.id, key, requestHash);
+        if (replayed) return replayed;
+        if (user.status === UserStatus.DEACTIVATED) {
+          return err(domainError(DomainErrorCode.USER_DEACTIVATED, "The user is deactivated and cannot place orders.", ["userId"]));
+        }
+        const { order, items } = newOrder({ id: newId(), userId: user.id, request: request.value, now: clock.now() });
+        await tx.orders.createOne(order, items);
+        if (key !== null) await tx.orders.createIdempotencyRecord({ userId: user.id, key, requestHash, orderId: order.id });
+        return ok(order);
+      });
+    } catch (error) {
+      if (error instanceof MissingReferenceError) {
+        return err(domainError(DomainErrorCode.NOT_FOUND, "No user has this id.", ["userId"]));
+      }
+      if (error instanceof UniquenessViolationError && error.rule === "order.idempotencyKey" && key !== null) {
+        // A concurrent request with the same key committed first: answer as its retry would.
+        const replayed = await unitOfWork.run((tx) => replay(tx, input.userId, key, requestHash));
+        if (replayed) return replayed;
+      }
+      throw error;
+    }
+  }
+
+  return {
+    getOne: (id: string) => orders.getOne(id),
+    getMany: (ids: readonly string[]) => orders.getMany(ids),
+    getPage: (query: OrderPageQuery) => orders.getPage(query),
+    count: (filter: OrderFilter) => orders.count(filter),
+    placeOrder,
+    confirmOrder: (input: OrderTransitionInput) => transition(input, "confirm"),
+    shipOrder: (input: OrderTransitionInput) => transition(input, "ship"),
+    deliverOrder: (input: OrderTransitionInput) => transition(input, "deliver"),
+    cancelOrder: (input: CancelOrderInput) => transition(input, "cancel"),
+  };
+}
+
+/** Same request, same fingerprint: the normalized currency and items, in order. */
+function fingerprint(request: OrderRequest): string {
+  const canonical = JSON.stringify([request.currency, request.items.map((i) => [i.sku, i.name, i.quantity, i.unitPriceCents])]);
+  return createHash("sha256").update(canonical).digest("hex");
+}

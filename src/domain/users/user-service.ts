@@ -1,0 +1,125 @@
+import type { Clock } from "../shared/clock.ts";
+import { domainError, DomainErrorCode, type DomainError } from "../shared/domain-error.ts";
+import type { IdGenerator } from "../shared/ids.ts";
+import { ConcurrentUpdateError, UniquenessViolationError } from "../shared/persistence-errors.ts";
+import { err, ok, type Result } from "../shared/result.ts";
+import type { UnitOfWork } from "../shared/unit-of-work.ts";
+import { changeUser, deactivate, emailKey, newUser, parseEmail, parseName, type User } from "./user.ts";
+import type { UserFilter, UserPageQuery, UserRepository } from "./user-repository.ts";
+
+export interface UserServiceDeps {
+  /** For reads outside a transaction. */
+  readonly users: UserRepository;
+  readonly unitOfWork: UnitOfWork;
+  readonly clock: Clock;
+  readonly newId: IdGenerator;
+}
+
+export interface CreateUserInput {
+  readonly email: string;
+  readonly name: string;
+}
+
+export interface UpdateUserInput {
+  readonly id: string;
+  readonly expectedVersion?: number | null;
+  readonly email?: string | null;
+  readonly name?: string | null;
+}
+
+export interface DeactivateUserInput {
+  readonly id: string;
+  readonly expectedVersion?: number | null;
+}
+
+export type UserService = ReturnType<typeof createUserService>;
+
+export function createUserService({ users, unitOfWork, clock, newId }: UserServiceDeps) {
+  return {
+    getOne: (id: string) => users.getOne(id),
+    getMany: (ids: readonly string[]) => users.getMany(ids),
+    getOneByEmail: (email: string) => users.getOneByEmail(email.trim()),
+    getPage: (query: UserPageQuery) => users.getPage(query),
+    count: (filter: UserFilter) => users.count(filter),
+
+    async createOne(input: CreateUserInput): Promise<Result<User>> {
+      const email = parseEmail(input.email, ["email"]);
+      const name = parseName(input.name, ["name"]);
+      if (!email.ok || !name.ok) return err(...errorsOf(email, name));
+      return withEmailUniqueness(() =>
+        unitOfWork.run(async (tx) => {
+          if (await tx.users.getOneByEmail(email.value)) return err(emailTaken());
+          const user = newUser({ id: newId(), email: email.value, name: name.value, now: clock.now() });
+          await tx.users.createOne(user);
+          return ok(user);
+        }),
+      );
+    },
+
+    async updateOne(input: UpdateUserInput): Promise<Result<User>> {
+      const email = input.email == null ? undefined : parseEmail(input.email, ["email"]);
+      const name = input.name == null ? undefined : parseName(input.name, ["name"]);
+      if (email?.ok === false || name?.ok === false) return err(...errorsOf(email, name));
+      return withEmailUniqueness(() =>
+        unitOfWork.run(async (tx) => {
+          const user = await tx.users.getOne(input.id);
+          if (!user) return err(userNotFound());
+          if (input.expectedVersion != null && input.expectedVersion !== user.version) return err(versionConflict(user));
+          const next = changeUser(user, { email: email?.value, name: name?.value }, clock.now());
+          if (!next) return ok(user);
+          if (emailKey(next.email) !== emailKey(user.email)) {
+            const holder = await tx.users.getOneByEmail(next.email);
+            if (holder && holder.id !== user.id) return err(emailTaken());
+          }
+          await tx.users.updateOne(next);
+          return ok(next);
+        }),
+      );
+    },
+
+    async deactivateOne(input: DeactivateUserInput): Promise<Result<User>> {
+      return withVersionCheck(() =>
+        unitOfWork.run(async (tx) => {
+          const user = await tx.users.getOne(input.id);
+          if (!user) return err(userNotFound());
+          if (input.expectedVersion != null && input.expectedVersion !== user.version) return err(versionConflict(user));
+          const next = deactivate(user, clock.now());
+          if (!next) return ok(user);
+          await tx.users.updateOne(next);
+          return ok(next);
+        }),
+      );
+    },
+  };
+}
+
+async function withEmailUniqueness(work: () => Promise<Result<User>>): Promise<Result<User>> {
+  try {
+    return await withVersionCheck(work);
+  } catch (error) {
+    // A concurrent writer took the email between our check and our commit.
+    if (error instanceof UniquenessViolationError && error.rule === "user.email") return err(emailTaken());
+    throw error;
+  }
+}
+
+async function withVersionCheck<T>(work: () => Promise<Result<T>>): Promise<Result<T>> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ConcurrentUpdateError) {
+      return err(domainError(DomainErrorCode.VERSION_CONFLICT, "The user was changed by someone else; read it again and retry.", ["expectedVersion"]));
+    }
+    throw error;
+  }
+}
+
+const errorsOf = (...results: (Result<unknown> | undefined)[]): DomainError[] =>
+  results.flatMap((result) => (result && !result.ok ? result.errors : []));
+
+const emailTaken = () => domainError(DomainErrorCode.EMAIL_TAKEN, "Another user already has this email.", ["email"]);
+
+const userNotFound = () => domainError(DomainErrorCode.NOT_FOUND, "No user has this id.", ["id"]);
+
+const versionConflict = (user: User) =>
+  domainError(DomainErrorCode.VERSION_CONFLICT, `expectedVersion does not match; the user is at version ${user.version}.`, ["expectedVersion"]);

@@ -1,0 +1,193 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { sql, type RawBuilder } from "kysely";
+import type { Currency } from "../../domain/orders/money.ts";
+import type { Order, OrderItem } from "../../domain/orders/order.ts";
+import type { OrderFilter, OrderRepository, OrderSortField } from "../../domain/orders/order-repository.ts";
+import type { OrderStatus } from "../../domain/orders/order-status-machine.ts";
+import { newId } from "../../domain/shared/ids.ts";
+import { toPage, type Keyset, type PageRequest } from "../../domain/shared/pagination.ts";
+import { ConcurrentUpdateError } from "../../domain/shared/persistence-errors.ts";
+import { OrderEntity, OrderIdempotencyKeyEntity, OrderItemEntity } from "./entities.ts";
+import { keysetConditions, orderBy, toDate, where, type SortColumn } from "./keyset-sql.ts";
+
+/** An orders row as raw queries return it: bigint and timestamps as text. */
+interface OrderRow {
+  id: string;
+  user_id: string;
+  status: string;
+  currency: string;
+  total_cents: string;
+  cancellation_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+interface OrderItemRow {
+  order_id: string;
+  position: number;
+  sku: string;
+  name: string;
+  quantity: number;
+  unit_price_cents: string;
+}
+
+const COLUMNS = sql.raw("id, user_id, status, currency, total_cents, cancellation_reason, created_at, updated_at, version");
+
+const SORT_COLUMNS: Record<OrderSortField, SortColumn> = {
+  CREATED_AT: { expression: "created_at", cast: "timestamptz" },
+  TOTAL: { expression: "total_cents", cast: "bigint" },
+};
+
+const fromRow = (row: OrderRow): Order => ({
+  id: row.id,
+  userId: row.user_id,
+  status: row.status as OrderStatus,
+  currency: row.currency as Currency,
+  totalCents: Number(row.total_cents),
+  cancellationReason: row.cancellation_reason,
+  createdAt: toDate(row.created_at),
+  updatedAt: toDate(row.updated_at),
+  version: row.version,
+});
+
+const keyOf = (row: OrderRow, field: OrderSortField): Keyset => ({
+  value: field === "TOTAL" ? Number(row.total_cents) : row.created_at,
+  id: row.id,
+});
+
+type OrderEntityShape = InstanceType<typeof OrderEntity.class>;
+
+const fromEntity = (entity: OrderEntityShape): Order => ({
+  id: entity.id,
+  userId: entity.user.id,
+  status: entity.status as OrderStatus,
+  currency: entity.currency as Currency,
+  totalCents: entity.totalCents,
+  cancellationReason: entity.cancellationReason ?? null,
+  createdAt: entity.createdAt,
+  updatedAt: entity.updatedAt,
+  version: entity.version,
+});
+
+function conditions(filter: OrderFilter): RawBuilder<unknown>[] {
+  const result: RawBuilder<unknown>[] = [];
+  if (filter.userId !== undefined) result.push(sql`user_id = ${filter.userId}::uuid`);
+  if (filter.status !== undefined) result.push(sql`status = any(${[...filter.status]}::text[])`);
+  if (filter.createdAfter !== undefined) result.push(sql`created_at >= ${filter.createdAfter}`);
+  if (filter.createdBefore !== undefined) result.push(sql`created_at < ${filter.createdBefore}`);
+  if (filter.minTotalCents !== undefined) result.push(sql`total_cents >= ${filter.minTotalCents}`);
+  if (filter.maxTotalCents !== undefined) result.push(sql`total_cents <= ${filter.maxTotalCents}`);
+  return result;
+}
+
+/** The rows of one page, in fetch order; the caller hands them to `toPage`. */
+function pageSelect(
+  filter: OrderFilter,
+  sort: { field: OrderSortField; direction: "ASC" | "DESC" },
+  page: PageRequest,
+  extra: RawBuilder<unknown>[] = [],
+) {
+  const column = SORT_COLUMNS[sort.field];
+  const all = [...extra, ...conditions(filter), ...keysetConditions(column, sort.direction, page)];
+  return sql`select ${COLUMNS} from orders where ${where(all)} ${orderBy(column, sort.direction, page)} limit ${page.limit + 1}`;
+}
+
+/**
+ * Orders in PostgreSQL. Reads select plain rows, one statement per call whatever the number of
+ * parents; writes go through MikroORM entities and the unit of work.
+ */
+export function createMikroOrmOrderRepository(em: EntityManager): OrderRepository {
+  const db = () => em.getKysely();
+  const rows = async <Row>(query: RawBuilder<Row>) => (await query.execute(db())).rows;
+
+  return {
+    async getOne(id) {
+      const entity = await em.findOne(OrderEntity, { id });
+      return entity && fromEntity(entity);
+    },
+
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      const found = await rows(sql<OrderRow>`select ${COLUMNS} from orders where id = any(${[...ids]}::uuid[])`);
+      const byId = new Map(found.map((row) => [row.id, fromRow(row)]));
+      return ids.map((id) => byId.get(id) ?? null);
+    },
+
+    async getPage({ filter, sort, page }) {
+      const found = await rows(pageSelect(filter, sort, page) as RawBuilder<OrderRow>);
+      return toPage(found.map((row) => ({ node: fromRow(row), key: keyOf(row, sort.field) })), page);
+    },
+
+    async getPagesByUserIds(userIds, { filter, sort, page }) {
+      if (userIds.length === 0) return [];
+      // One statement for every parent: each user gets its own LIMITed, index-ordered scan.
+      const perParent = pageSelect({ ...filter, userId: undefined }, sort, page, [sql`user_id = parent.user_id`]);
+      const found = await rows(sql<OrderRow>`
+        select o.* from unnest(${[...userIds]}::uuid[]) as parent(user_id)
+        cross join lateral (${perParent}) as o`);
+      const byUser = new Map<string, OrderRow[]>(userIds.map((id) => [id, []]));
+      for (const row of found) byUser.get(row.user_id)?.push(row);
+      return userIds.map((id) => toPage((byUser.get(id) ?? []).map((row) => ({ node: fromRow(row), key: keyOf(row, sort.field) })), page));
+    },
+
+    async count(filter) {
+      const [row] = await rows(sql<{ count: number }>`select count(*)::int as count from orders where ${where(conditions(filter))}`);
+      return row?.count ?? 0;
+    },
+
+    async countByUserIds(userIds, filter) {
+      if (userIds.length === 0) return [];
+      const found = await rows(sql<{ user_id: string; count: number }>`
+        select user_id, count(*)::int as count from orders
+        where user_id = any(${[...userIds]}::uuid[]) and ${where(conditions(filter))}
+        group by user_id`);
+      const byUser = new Map(found.map((row) => [row.user_id, row.count]));
+      return userIds.map((id) => byUser.get(id) ?? 0);
+    },
+
+    async getItemsByOrderIds(orderIds) {
+      if (orderIds.length === 0) return [];
+      const found = await rows(sql<OrderItemRow>`
+        select order_id, position, sku, name, quantity, unit_price_cents from order_items
+        where order_id = any(${[...orderIds]}::uuid[]) order by order_id, position`);
+      const byOrder = new Map<string, OrderItem[]>(orderIds.map((id) => [id, []]));
+      for (const row of found) {
+        byOrder.get(row.order_id)?.push({
+          orderId: row.order_id,
+          position: row.position,
+          sku: row.sku,
+          name: row.name,
+          quantity: row.quantity,
+          unitPriceCents: Number(row.unit_price_cents),
+        });
+      }
+      return orderIds.map((id) => byOrder.get(id) ?? []);
+    },
+
+    async createOne(order, items) {
+      const { userId, ...columns } = order;
+      const entity = em.create(OrderEntity, { ...columns, user: userId });
+      for (const { orderId: _, ...item } of items) em.create(OrderItemEntity, { ...item, id: newId(), order: entity });
+      await em.flush();
+    },
+
+    async updateOne(next) {
+      const entity = await em.findOne(OrderEntity, { id: next.id });
+      if (!entity || entity.version !== next.version - 1) throw new ConcurrentUpdateError("Order", next.id);
+      em.assign(entity, { status: next.status, cancellationReason: next.cancellationReason, updatedAt: next.updatedAt });
+      await em.flush();
+    },
+
+    async getIdempotencyRecord(userId, key) {
+      const [row] = await rows(sql<{ request_hash: string; order_id: string }>`
+        select request_hash, order_id from order_idempotency_keys where user_id = ${userId}::uuid and key = ${key}`);
+      return row ? { userId, key, requestHash: row.request_hash, orderId: row.order_id } : null;
+    },
+
+    async createIdempotencyRecord(record) {
+      em.create(OrderIdempotencyKeyEntity, { user: record.userId, key: record.key, requestHash: record.requestHash, order: record.orderId });
+      await em.flush();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { fileURLToPath } from "node:url";
+import { Migrator } from "@mikro-orm/migrations";
+import { defineConfig, MikroORM, type Options } from "@mikro-orm/postgresql";
+import type { Pool, PoolClient } from "pg";
+import { entities } from "./entities.ts";
+
+export interface OrmOptions {
+  databaseUrl: string;
+  /** Most connections the pool opens (default 10). */
+  poolSize?: number;
+  /** Called with the text of every statement sent to PostgreSQL, including transaction control. */
+  onStatement?: (sql: string) => void;
+  /** Log every statement MikroORM runs (default false). */
+  debug?: boolean;
+}
+
+// Resolves to <root>/migrations from src/infra/mikro-orm and to <root>/dist/migrations from
+// the compiled dist/src/infra/mikro-orm, so TypeScript and built JavaScript find their own.
+const migrationsPath = fileURLToPath(new URL("../../../migrations", import.meta.url));
+
+export function ormConfig(options: OrmOptions): Options {
+  return defineConfig({
+    clientUrl: options.databaseUrl,
+    entities,
+    extensions: [Migrator],
+    pool: { min: 0, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 },
+    allowGlobalContext: false,
+    ensureDatabase: false,
+    debug: options.debug ?? false,
+    migrations: {
+      path: migrationsPath,
+      pathTs: migrationsPath,
+      emit: "ts",
+      snapshotName: ".snapshot",
+      // The snapshot comes from entity metadata when a migration is generated, never from
+      // introspecting a live database.
+      snapshotOnMigrate: false,
+      transactional: true,
+      allOrNothing: true,
+    },
+    driverOptions: options.onStatement ? { onPoolCreated: countingStatements(options.onStatement) } : {},
+  });
+}
+
+/** Builds and connects the ORM; `close()` it to release the pool. */
+export async function createOrm(options: OrmOptions): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormConfig(options));
+  await orm.connect();
+  return orm;
+}
+
+// MikroORM 7.2.1 hands the pg pool it creates to `driverOptions.onPoolCreated`; wrapping each
+// client's `query` sees every statement, the ORM's and Kysely's alike.
+function countingStatements(onStatement: (sql: string) => void) {
+  return (pool: Pool) => {
+    pool.on("connect", (client: PoolClient) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: typeof query }).query = (...args: unknown[]) => {
+        const [first] = args;
+        onStatement(typeof first === "string" ? first : ((first as { text?: string } | undefined)?.text ?? ""));
+        return query(...args);
+      };
+    });
+  };
+}

@@ -1,0 +1,45 @@
+import type { Order, OrderItem } from "../domain/orders/order.ts";
+import type { OrderFilter, OrderPageQuery } from "../domain/orders/order-repository.ts";
+import type { Page } from "../domain/shared/pagination.ts";
+import type { Repositories } from "../domain/shared/unit-of-work.ts";
+import type { User } from "../domain/users/user.ts";
+import { createByIdLoader, createGroupedLoader } from "./batch.ts";
+
+export type UserOrdersQuery = Omit<OrderPageQuery, "filter"> & { readonly filter: Omit<OrderFilter, "userId"> };
+
+/**
+ * Per-request DataLoaders: every object a request touches at one level of the query is loaded
+ * in one statement, and each is loaded once per request. Built fresh for every request and
+ * every subscription event, so nothing is cached across them.
+ */
+export function createLoaders({ users, orders }: Repositories) {
+  const userById = createByIdLoader<User | null>((ids) => users.getMany(ids));
+  const orderById = createByIdLoader<Order | null>((ids) => orders.getMany(ids));
+  const itemsByOrderId = createByIdLoader<OrderItem[]>((ids) => orders.getItemsByOrderIds(ids));
+  const ordersPageByUserId = createGroupedLoader<{ id: string; group: string; query: UserOrdersQuery }, Page<Order>>((ids, { query }) =>
+    orders.getPagesByUserIds(ids, query),
+  );
+  const ordersCountByUserId = createGroupedLoader<{ id: string; group: string; filter: UserOrdersQuery["filter"] }, number>(
+    (ids, { filter }) => orders.countByUserIds(ids, filter),
+  );
+
+  return {
+    userById,
+    orderById,
+    itemsByOrderId,
+    /** `User.orders` for many users at once: one page per user, one statement per argument set. */
+    ordersPageByUserId: {
+      load: (userId: string, query: UserOrdersQuery) => ordersPageByUserId.load({ id: userId, group: JSON.stringify(query), query }),
+    },
+    ordersCountByUserId: {
+      load: (userId: string, filter: UserOrdersQuery["filter"]) => ordersCountByUserId.load({ id: userId, group: JSON.stringify(filter), filter }),
+    },
+    /** Remembers objects another query already returned, so refetching them costs nothing. */
+    prime: {
+      users: (list: readonly User[]) => list.forEach((user) => userById.prime(user.id, user)),
+      orders: (list: readonly Order[]) => list.forEach((order) => orderById.prime(order.id, order)),
+    },
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

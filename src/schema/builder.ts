@@ -1,0 +1,36 @@
+import SchemaBuilder from "@pothos/core";
+import RelayPlugin from "@pothos/plugin-relay";
+import type { Context } from "../context.ts";
+import { decodeGlobalId, encodeGlobalId } from "./global-id.ts";
+
+/** The one Pothos builder. Creating it does no I/O; schema files add their types to it. */
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    ID: { Input: string; Output: string };
+  };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
+  Connection: { totalCount: () => Promise<number> };
+}>({
+  plugins: [RelayPlugin],
+  defaultFieldNullability: false,
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+    edgesFieldOptions: { nullable: { list: false, items: false } },
+    nodeFieldOptions: { nullable: false },
+    nodesOnConnection: true,
+    encodeGlobalID: encodeGlobalId,
+    decodeGlobalID: decodeGlobalId,
+    nodeQueryOptions: { description: "Refetch any object by its global ID; null when it does not exist." },
+    nodesQueryOptions: { description: "Refetch many objects; each position holds the object for that ID or null." },
+    pageInfoTypeOptions: { description: "Relay cursor-connection page information." },
+    nodeTypeOptions: { description: "An object with a globally unique, opaque ID that `Query.node` can refetch." },
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});

@@ -1,0 +1,104 @@
+import type { Keyset, Page, PageRequest, SortOrder } from "../domain/shared/pagination.ts";
+import { isUuid } from "../domain/shared/ids.ts";
+import { badUserInput } from "./bad-user-input.ts";
+import { builder } from "./builder.ts";
+
+export const PAGE_SIZE = { default: 20, max: 100 } as const;
+
+export const SortDirectionEnum = builder.enumType("SortDirection", { values: ["ASC", "DESC"] as const });
+
+/** What a sort field's cursor values are, so a tampered cursor is rejected before it reaches SQL. */
+export type CursorValueKind = "timestamp" | "integer" | "text";
+
+export interface CursorScope {
+  /** The connection's node type, e.g. "User": a cursor works only for the connection it came from. */
+  readonly typename: string;
+  readonly sort: SortOrder<string>;
+  readonly kind: CursorValueKind;
+}
+
+interface ConnectionArgs {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+}
+
+/**
+ * Cursors are opaque to clients: base64url of [scope, sort value, id]. They are bound to the
+ * node type and sort order they were made for; using one elsewhere is a BAD_USER_INPUT error.
+ */
+export function encodeCursor(scope: CursorScope, key: Keyset): string {
+  return Buffer.from(JSON.stringify([scopeTag(scope), key.value, key.id]), "utf8").toString("base64url");
+}
+
+export function decodeCursor(scope: CursorScope, cursor: string, argument: "after" | "before"): Keyset {
+  const decoded = parseCursor(cursor);
+  if (!decoded || !validValue(scope.kind, decoded[1]) || !isUuid(decoded[2])) {
+    throw badUserInput(`\`${argument}\` is not a valid cursor; pass a \`cursor\` or \`pageInfo\` cursor returned by this connection.`, argument);
+  }
+  if (decoded[0] !== scopeTag(scope)) {
+    throw badUserInput(
+      `\`${argument}\` is a cursor for a different connection or sort order; cursors only work with the orderBy they were returned for (${scope.typename} by ${scope.sort.field} ${scope.sort.direction}).`,
+      argument,
+    );
+  }
+  return { value: decoded[1], id: decoded[2] };
+}
+
+/** Validates first/last/after/before and turns them into the domain's page request. */
+export function toPageRequest(args: ConnectionArgs, scope: CursorScope): PageRequest {
+  const { first, last } = args;
+  if (first != null && last != null) throw badUserInput("Pass either `first` or `last`, not both.", "first");
+  for (const [name, value] of [["first", first], ["last", last]] as const) {
+    if (value != null && (value < 0 || value > PAGE_SIZE.max)) {
+      throw badUserInput(`\`${name}\` must be between 0 and ${PAGE_SIZE.max}; got ${value}.`, name);
+    }
+  }
+  const after = args.after == null ? undefined : decodeCursor(scope, args.after, "after");
+  const before = args.before == null ? undefined : decodeCursor(scope, args.before, "before");
+  const direction = last != null ? "backward" : "forward";
+  return { limit: first ?? last ?? PAGE_SIZE.default, direction, ...(after && { after }), ...(before && { before }) };
+}
+
+/** The shape Pothos connections resolve to, with `totalCount` computed only when selected. */
+export function toConnection<T>(page: Page<T>, scope: CursorScope, totalCount: () => Promise<number>) {
+  const edges = page.edges.map((edge) => ({ cursor: encodeCursor(scope, edge.key), node: edge.node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount,
+  };
+}
+
+const scopeTag = (scope: CursorScope) => `${scope.typename}:${scope.sort.field}:${scope.sort.direction}`;
+
+function parseCursor(cursor: string): [string, string | number, string] | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(value) && value.length === 3 && typeof value[0] === "string" && typeof value[2] === "string") {
+      return value as [string, string | number, string];
+    }
+  } catch {
+    // not base64url JSON: reported below as not a valid cursor
+  }
+  return null;
+}
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+function validValue(kind: CursorValueKind, value: unknown): value is string | number {
+  switch (kind) {
+    case "timestamp":
+      return typeof value === "string" && TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value.replace(" ", "T")));
+    case "integer":
+      return typeof value === "number" && Number.isSafeInteger(value);
+    case "text":
+      return typeof value === "string" && value.length <= 1000;
+  }
+}
