@@ -34,14 +34,14 @@ export function encodeCursor(scope: CursorScope, key: Keyset): string {
 
 export function decodeCursor(scope: CursorScope, cursor: string, argument: "after" | "before"): Keyset {
   const decoded = parseCursor(cursor);
-  if (!decoded || !validValue(scope.kind, decoded[1]) || !isUuid(decoded[2])) {
-    throw badUserInput(`\`${argument}\` is not a valid cursor; pass a \`cursor\` or \`pageInfo\` cursor returned by this connection.`, argument);
-  }
-  if (decoded[0] !== scopeTag(scope)) {
+  if (decoded && decoded[0] !== scopeTag(scope)) {
     throw badUserInput(
       `\`${argument}\` is a cursor for a different connection or sort order; cursors only work with the orderBy they were returned for (${scope.typename} by ${scope.sort.field} ${scope.sort.direction}).`,
       argument,
     );
+  }
+  if (!decoded || !validValue(scope.kind, decoded[1]) || !isUuid(decoded[2])) {
+    throw badUserInput(`\`${argument}\` is not a valid cursor; pass a \`cursor\` or \`pageInfo\` cursor returned by this connection.`, argument);
   }
   return { value: decoded[1], id: decoded[2] };
 }
@@ -95,7 +95,7 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{
 function validValue(kind: CursorValueKind, value: unknown): value is string | number {
   switch (kind) {
     case "timestamp":
-      return typeof value === "string" && TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value.replace(" ", "T")));
+      return typeof value === "string" && TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value.replace(" ", "T").replace(/([+-]\d{2})$/, "$1:00")));
     case "integer":
       return typeof value === "number" && Number.isSafeInteger(value);
     case "text":

@@ -14,6 +14,22 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  mutation CreateOrderingUser($input: CreateUserInput!) {\n    createUser(input: $input) { user { id } errors { code } }\n  }\n": typeof types.CreateOrderingUserDocument,
+    "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      order {\n        id status currency version\n        total { cents currency amount }\n        items { sku name quantity unitPrice { cents amount } subtotal { cents amount currency } }\n        user { id }\n      }\n      errors { code message field }\n    }\n  }\n": typeof types.PlaceOrderDocument,
+    "\n  mutation ConfirmOrder($input: OrderTransitionInput!) {\n    confirmOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n": typeof types.ConfirmOrderDocument,
+    "\n  mutation ShipOrder($input: OrderTransitionInput!) {\n    shipOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n": typeof types.ShipOrderDocument,
+    "\n  mutation DeliverOrder($input: OrderTransitionInput!) {\n    deliverOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n": typeof types.DeliverOrderDocument,
+    "\n  mutation CancelOrder($input: CancelOrderInput!) {\n    cancelOrder(input: $input) { order { id status version cancellationReason } errors { code message field } }\n  }\n": typeof types.CancelOrderDocument,
+    "\n  mutation DeactivateOrderingUser($input: DeactivateUserInput!) {\n    deactivateUser(input: $input) { user { status } errors { code } }\n  }\n": typeof types.DeactivateOrderingUserDocument,
+    "\n  query GetOrder($id: ID!) {\n    order(id: $id) { id status version user { id } items { sku } }\n  }\n": typeof types.GetOrderDocument,
+    "\n  query CountOrders { orders { totalCount } }\n": typeof types.CountOrdersDocument,
+    "\n  query UsersPage($first: Int, $after: String, $last: Int, $before: String, $filter: UserFilter, $orderBy: UserSort) {\n    users(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      edges { cursor node { id name email } }\n      nodes { id }\n      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n    }\n  }\n": typeof types.UsersPageDocument,
+    "\n  query OrdersPage($first: Int, $after: String, $last: Int, $before: String, $filter: OrderFilter, $orderBy: OrderSort) {\n    orders(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      edges { cursor node { id status total { cents } createdAt user { id } } }\n      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n    }\n  }\n": typeof types.OrdersPageDocument,
+    "\n  query UserOrdersPage($id: ID!, $first: Int, $after: String, $last: Int, $before: String, $filter: UserOrdersFilter, $orderBy: OrderSort) {\n    user(id: $id) {\n      orders(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {\n        totalCount\n        nodes { id status total { cents } }\n        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n      }\n    }\n  }\n": typeof types.UserOrdersPageDocument,
+    "\n  mutation SeedUser($input: CreateUserInput!) { createUser(input: $input) { user { id name email createdAt } } }\n": typeof types.SeedUserDocument,
+    "\n  mutation SeedOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total { cents } status } } }\n": typeof types.SeedOrderDocument,
+    "\n  mutation SeedConfirm($input: OrderTransitionInput!) { confirmOrder(input: $input) { order { id } } }\n": typeof types.SeedConfirmDocument,
+    "\n  query NestedUsers($first: Int!, $withCount: Boolean!) {\n    users(first: $first) {\n      totalCount @include(if: $withCount)\n      edges {\n        cursor\n        node {\n          id\n          email\n          orders(first: 10) {\n            totalCount\n            edges { node { id status total { amount } items { sku quantity subtotal { cents } } user { id email } } }\n          }\n        }\n      }\n    }\n  }\n": typeof types.NestedUsersDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      user { id email name status version createdAt updatedAt }\n      errors { code message field }\n    }\n  }\n": typeof types.CreateUserDocument,
     "\n  mutation UpdateUser($input: UpdateUserInput!) {\n    updateUser(input: $input) {\n      user { id email name version updatedAt }\n      errors { code message field }\n    }\n  }\n": typeof types.UpdateUserDocument,
     "\n  mutation DeactivateUser($input: DeactivateUserInput!) {\n    deactivateUser(input: $input) {\n      user { id status version }\n      errors { code message field }\n    }\n  }\n": typeof types.DeactivateUserDocument,
@@ -21,6 +37,22 @@ type Documents = {
     "\n  query UserByEmail($email: String!) {\n    userByEmail(email: $email) { id email }\n  }\n": typeof types.UserByEmailDocument,
 };
 const documents: Documents = {
+    "\n  mutation CreateOrderingUser($input: CreateUserInput!) {\n    createUser(input: $input) { user { id } errors { code } }\n  }\n": types.CreateOrderingUserDocument,
+    "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      order {\n        id status currency version\n        total { cents currency amount }\n        items { sku name quantity unitPrice { cents amount } subtotal { cents amount currency } }\n        user { id }\n      }\n      errors { code message field }\n    }\n  }\n": types.PlaceOrderDocument,
+    "\n  mutation ConfirmOrder($input: OrderTransitionInput!) {\n    confirmOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n": types.ConfirmOrderDocument,
+    "\n  mutation ShipOrder($input: OrderTransitionInput!) {\n    shipOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n": types.ShipOrderDocument,
+    "\n  mutation DeliverOrder($input: OrderTransitionInput!) {\n    deliverOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n": types.DeliverOrderDocument,
+    "\n  mutation CancelOrder($input: CancelOrderInput!) {\n    cancelOrder(input: $input) { order { id status version cancellationReason } errors { code message field } }\n  }\n": types.CancelOrderDocument,
+    "\n  mutation DeactivateOrderingUser($input: DeactivateUserInput!) {\n    deactivateUser(input: $input) { user { status } errors { code } }\n  }\n": types.DeactivateOrderingUserDocument,
+    "\n  query GetOrder($id: ID!) {\n    order(id: $id) { id status version user { id } items { sku } }\n  }\n": types.GetOrderDocument,
+    "\n  query CountOrders { orders { totalCount } }\n": types.CountOrdersDocument,
+    "\n  query UsersPage($first: Int, $after: String, $last: Int, $before: String, $filter: UserFilter, $orderBy: UserSort) {\n    users(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      edges { cursor node { id name email } }\n      nodes { id }\n      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n    }\n  }\n": types.UsersPageDocument,
+    "\n  query OrdersPage($first: Int, $after: String, $last: Int, $before: String, $filter: OrderFilter, $orderBy: OrderSort) {\n    orders(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      edges { cursor node { id status total { cents } createdAt user { id } } }\n      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n    }\n  }\n": types.OrdersPageDocument,
+    "\n  query UserOrdersPage($id: ID!, $first: Int, $after: String, $last: Int, $before: String, $filter: UserOrdersFilter, $orderBy: OrderSort) {\n    user(id: $id) {\n      orders(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {\n        totalCount\n        nodes { id status total { cents } }\n        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n      }\n    }\n  }\n": types.UserOrdersPageDocument,
+    "\n  mutation SeedUser($input: CreateUserInput!) { createUser(input: $input) { user { id name email createdAt } } }\n": types.SeedUserDocument,
+    "\n  mutation SeedOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total { cents } status } } }\n": types.SeedOrderDocument,
+    "\n  mutation SeedConfirm($input: OrderTransitionInput!) { confirmOrder(input: $input) { order { id } } }\n": types.SeedConfirmDocument,
+    "\n  query NestedUsers($first: Int!, $withCount: Boolean!) {\n    users(first: $first) {\n      totalCount @include(if: $withCount)\n      edges {\n        cursor\n        node {\n          id\n          email\n          orders(first: 10) {\n            totalCount\n            edges { node { id status total { amount } items { sku quantity subtotal { cents } } user { id email } } }\n          }\n        }\n      }\n    }\n  }\n": types.NestedUsersDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      user { id email name status version createdAt updatedAt }\n      errors { code message field }\n    }\n  }\n": types.CreateUserDocument,
     "\n  mutation UpdateUser($input: UpdateUserInput!) {\n    updateUser(input: $input) {\n      user { id email name version updatedAt }\n      errors { code message field }\n    }\n  }\n": types.UpdateUserDocument,
     "\n  mutation DeactivateUser($input: DeactivateUserInput!) {\n    deactivateUser(input: $input) {\n      user { id status version }\n      errors { code message field }\n    }\n  }\n": types.DeactivateUserDocument,
@@ -42,6 +74,70 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateOrderingUser($input: CreateUserInput!) {\n    createUser(input: $input) { user { id } errors { code } }\n  }\n"): (typeof documents)["\n  mutation CreateOrderingUser($input: CreateUserInput!) {\n    createUser(input: $input) { user { id } errors { code } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      order {\n        id status currency version\n        total { cents currency amount }\n        items { sku name quantity unitPrice { cents amount } subtotal { cents amount currency } }\n        user { id }\n      }\n      errors { code message field }\n    }\n  }\n"): (typeof documents)["\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      order {\n        id status currency version\n        total { cents currency amount }\n        items { sku name quantity unitPrice { cents amount } subtotal { cents amount currency } }\n        user { id }\n      }\n      errors { code message field }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmOrder($input: OrderTransitionInput!) {\n    confirmOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n"): (typeof documents)["\n  mutation ConfirmOrder($input: OrderTransitionInput!) {\n    confirmOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ShipOrder($input: OrderTransitionInput!) {\n    shipOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n"): (typeof documents)["\n  mutation ShipOrder($input: OrderTransitionInput!) {\n    shipOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeliverOrder($input: OrderTransitionInput!) {\n    deliverOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n"): (typeof documents)["\n  mutation DeliverOrder($input: OrderTransitionInput!) {\n    deliverOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelOrder($input: CancelOrderInput!) {\n    cancelOrder(input: $input) { order { id status version cancellationReason } errors { code message field } }\n  }\n"): (typeof documents)["\n  mutation CancelOrder($input: CancelOrderInput!) {\n    cancelOrder(input: $input) { order { id status version cancellationReason } errors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeactivateOrderingUser($input: DeactivateUserInput!) {\n    deactivateUser(input: $input) { user { status } errors { code } }\n  }\n"): (typeof documents)["\n  mutation DeactivateOrderingUser($input: DeactivateUserInput!) {\n    deactivateUser(input: $input) { user { status } errors { code } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GetOrder($id: ID!) {\n    order(id: $id) { id status version user { id } items { sku } }\n  }\n"): (typeof documents)["\n  query GetOrder($id: ID!) {\n    order(id: $id) { id status version user { id } items { sku } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CountOrders { orders { totalCount } }\n"): (typeof documents)["\n  query CountOrders { orders { totalCount } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UsersPage($first: Int, $after: String, $last: Int, $before: String, $filter: UserFilter, $orderBy: UserSort) {\n    users(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      edges { cursor node { id name email } }\n      nodes { id }\n      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n    }\n  }\n"): (typeof documents)["\n  query UsersPage($first: Int, $after: String, $last: Int, $before: String, $filter: UserFilter, $orderBy: UserSort) {\n    users(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      edges { cursor node { id name email } }\n      nodes { id }\n      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OrdersPage($first: Int, $after: String, $last: Int, $before: String, $filter: OrderFilter, $orderBy: OrderSort) {\n    orders(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      edges { cursor node { id status total { cents } createdAt user { id } } }\n      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n    }\n  }\n"): (typeof documents)["\n  query OrdersPage($first: Int, $after: String, $last: Int, $before: String, $filter: OrderFilter, $orderBy: OrderSort) {\n    orders(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      edges { cursor node { id status total { cents } createdAt user { id } } }\n      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UserOrdersPage($id: ID!, $first: Int, $after: String, $last: Int, $before: String, $filter: UserOrdersFilter, $orderBy: OrderSort) {\n    user(id: $id) {\n      orders(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {\n        totalCount\n        nodes { id status total { cents } }\n        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n      }\n    }\n  }\n"): (typeof documents)["\n  query UserOrdersPage($id: ID!, $first: Int, $after: String, $last: Int, $before: String, $filter: UserOrdersFilter, $orderBy: OrderSort) {\n    user(id: $id) {\n      orders(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {\n        totalCount\n        nodes { id status total { cents } }\n        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SeedUser($input: CreateUserInput!) { createUser(input: $input) { user { id name email createdAt } } }\n"): (typeof documents)["\n  mutation SeedUser($input: CreateUserInput!) { createUser(input: $input) { user { id name email createdAt } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SeedOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total { cents } status } } }\n"): (typeof documents)["\n  mutation SeedOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total { cents } status } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SeedConfirm($input: OrderTransitionInput!) { confirmOrder(input: $input) { order { id } } }\n"): (typeof documents)["\n  mutation SeedConfirm($input: OrderTransitionInput!) { confirmOrder(input: $input) { order { id } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query NestedUsers($first: Int!, $withCount: Boolean!) {\n    users(first: $first) {\n      totalCount @include(if: $withCount)\n      edges {\n        cursor\n        node {\n          id\n          email\n          orders(first: 10) {\n            totalCount\n            edges { node { id status total { amount } items { sku quantity subtotal { cents } } user { id email } } }\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query NestedUsers($first: Int!, $withCount: Boolean!) {\n    users(first: $first) {\n      totalCount @include(if: $withCount)\n      edges {\n        cursor\n        node {\n          id\n          email\n          orders(first: 10) {\n            totalCount\n            edges { node { id status total { amount } items { sku quantity subtotal { cents } } user { id email } } }\n          }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

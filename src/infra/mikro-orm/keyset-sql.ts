@@ -39,5 +39,6 @@ export const where = (conditions: RawBuilder<unknown>[]): RawBuilder<unknown> =>
 /** Escapes `%`, `_` and the escape character itself, so the text matches literally in LIKE. */
 export const likeLiteral = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** PostgreSQL's text form of a timestamptz, as raw queries return it, to a Date. */
-export const toDate = (value: string | Date): Date => (value instanceof Date ? value : new Date(value));
+/** PostgreSQL's text form of a timestamptz ("2025-01-31 12:00:00.123456+00"), as raw queries return it, to a Date. */
+export const toDate = (value: string | Date): Date =>
+  value instanceof Date ? value : new Date(value.replace(" ", "T").replace(/([+-]\d{2})$/, "$1:00"));
