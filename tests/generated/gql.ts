@@ -14,6 +14,10 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query NodeById($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on User { email }\n      ... on Order { status user { id } }\n    }\n  }\n": typeof types.NodeByIdDocument,
+    "\n  query NodesByIds($ids: [ID!]!) {\n    nodes(ids: $ids) { __typename id }\n  }\n": typeof types.NodesByIdsDocument,
+    "\n  mutation NodeSetup($email: String!) {\n    createUser(input: { email: $email, name: \"Node\" }) { user { id } }\n  }\n": typeof types.NodeSetupDocument,
+    "\n  mutation NodeSetupOrder($userId: ID!) {\n    placeOrder(input: { userId: $userId, currency: \"GBP\", items: [{ sku: \"X\", name: \"X\", quantity: 1, unitPriceCents: 1 }] }) { order { id } }\n  }\n": typeof types.NodeSetupOrderDocument,
     "\n  mutation CreateOrderingUser($input: CreateUserInput!) {\n    createUser(input: $input) { user { id } errors { code } }\n  }\n": typeof types.CreateOrderingUserDocument,
     "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      order {\n        id status currency version\n        total { cents currency amount }\n        items { sku name quantity unitPrice { cents amount } subtotal { cents amount currency } }\n        user { id }\n      }\n      errors { code message field }\n    }\n  }\n": typeof types.PlaceOrderDocument,
     "\n  mutation ConfirmOrder($input: OrderTransitionInput!) {\n    confirmOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n": typeof types.ConfirmOrderDocument,
@@ -37,6 +41,10 @@ type Documents = {
     "\n  query UserByEmail($email: String!) {\n    userByEmail(email: $email) { id email }\n  }\n": typeof types.UserByEmailDocument,
 };
 const documents: Documents = {
+    "\n  query NodeById($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on User { email }\n      ... on Order { status user { id } }\n    }\n  }\n": types.NodeByIdDocument,
+    "\n  query NodesByIds($ids: [ID!]!) {\n    nodes(ids: $ids) { __typename id }\n  }\n": types.NodesByIdsDocument,
+    "\n  mutation NodeSetup($email: String!) {\n    createUser(input: { email: $email, name: \"Node\" }) { user { id } }\n  }\n": types.NodeSetupDocument,
+    "\n  mutation NodeSetupOrder($userId: ID!) {\n    placeOrder(input: { userId: $userId, currency: \"GBP\", items: [{ sku: \"X\", name: \"X\", quantity: 1, unitPriceCents: 1 }] }) { order { id } }\n  }\n": types.NodeSetupOrderDocument,
     "\n  mutation CreateOrderingUser($input: CreateUserInput!) {\n    createUser(input: $input) { user { id } errors { code } }\n  }\n": types.CreateOrderingUserDocument,
     "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      order {\n        id status currency version\n        total { cents currency amount }\n        items { sku name quantity unitPrice { cents amount } subtotal { cents amount currency } }\n        user { id }\n      }\n      errors { code message field }\n    }\n  }\n": types.PlaceOrderDocument,
     "\n  mutation ConfirmOrder($input: OrderTransitionInput!) {\n    confirmOrder(input: $input) { order { id status version } errors { code message field } }\n  }\n": types.ConfirmOrderDocument,
@@ -74,6 +82,22 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query NodeById($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on User { email }\n      ... on Order { status user { id } }\n    }\n  }\n"): (typeof documents)["\n  query NodeById($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on User { email }\n      ... on Order { status user { id } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query NodesByIds($ids: [ID!]!) {\n    nodes(ids: $ids) { __typename id }\n  }\n"): (typeof documents)["\n  query NodesByIds($ids: [ID!]!) {\n    nodes(ids: $ids) { __typename id }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation NodeSetup($email: String!) {\n    createUser(input: { email: $email, name: \"Node\" }) { user { id } }\n  }\n"): (typeof documents)["\n  mutation NodeSetup($email: String!) {\n    createUser(input: { email: $email, name: \"Node\" }) { user { id } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation NodeSetupOrder($userId: ID!) {\n    placeOrder(input: { userId: $userId, currency: \"GBP\", items: [{ sku: \"X\", name: \"X\", quantity: 1, unitPriceCents: 1 }] }) { order { id } }\n  }\n"): (typeof documents)["\n  mutation NodeSetupOrder($userId: ID!) {\n    placeOrder(input: { userId: $userId, currency: \"GBP\", items: [{ sku: \"X\", name: \"X\", quantity: 1, unitPriceCents: 1 }] }) { order { id } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -75,10 +75,11 @@ export function createOrderService({ orders, unitOfWork, clock, newId }: OrderSe
   async function placeOrder(input: PlaceOrderInput): Promise<Result<Order>> {
     const request = parseOrderRequest(input);
     const key = input.idempotencyKey?.trim() || null;
-    if (input.idempotencyKey != null && (key === null || key.length > IDEMPOTENCY_KEY_MAX_LENGTH)) {
-      return err(domainError(DomainErrorCode.VALIDATION_FAILED, `Idempotency key must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters.`, ["idempotencyKey"]));
-    }
-    if (!request.ok) return request;
+    const keyErrors =
+      input.idempotencyKey != null && (key === null || key.length > IDEMPOTENCY_KEY_MAX_LENGTH)
+        ? [domainError(DomainErrorCode.VALIDATION_FAILED, `Idempotency key must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters.`, ["idempotencyKey"])]
+        : [];
+    if (!request.ok || keyErrors.length > 0) return err(...(request.ok ? [] : request.errors), ...keyErrors);
     const requestHash = fingerprint(request.value);
     try {
       return await unitOfWork.run(async (tx) => {

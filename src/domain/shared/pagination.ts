@@ -55,11 +55,25 @@ export function toPage<T>(fetched: readonly Edge<T>[], request: PageRequest): Pa
   return { edges, hasNextPage: hasMore, hasPreviousPage: request.after !== undefined };
 }
 
-/** Compares two keysets in ascending order: by value, then by id. */
+/**
+ * Compares two keysets in ascending order: by value, then by id. Text compares by Unicode code
+ * point, as PostgreSQL's "C" collation does, not by UTF-16 code unit as JavaScript's `<` does.
+ */
 export function compareKeysets(a: Keyset, b: Keyset): number {
-  if (a.value !== b.value) return a.value < b.value ? -1 : 1;
-  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
-  return 0;
+  return compareValues(a.value, b.value) || compareValues(a.id, b.id);
+}
+
+function compareValues(a: string | number, b: string | number): number {
+  if (a === b) return 0;
+  if (typeof a === "number" || typeof b === "number") return a < b ? -1 : 1;
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(j)!;
+    if (x !== y) return x < y ? -1 : 1;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 /**
