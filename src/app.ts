@@ -70,7 +70,7 @@ function useUnexpectedErrorMasking(logger: Logger): Plugin<Context> {
       return {
         onExecuteDone({ result, setResult }) {
           if (!("errors" in result) || !result.errors?.length) return;
-          const errors = result.errors.map((error) => {
+          const errors = (result.errors as readonly GraphQLError[]).map((error) => {
             if (isOriginalGraphQLError(error)) return error;
             logger.error({ requestId, err: error.originalError ?? error, path: error.path?.join(".") }, "unexpected error in a resolver");
             return new GraphQLError("Unexpected error.", {

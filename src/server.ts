@@ -25,9 +25,10 @@ async function main(config: Config): Promise<void> {
   }
 
   const app = createApp({ schema, createContext: createContextFactory({ orm, clock: systemClock, newId }), logger, graphiql: config.graphiql });
-  const server = createServer(app);
+  // yoga answers every request itself, errors included; the returned promise needs no handling.
+  const server = createServer((request, response) => void app.requestListener(request, response));
 
-  closeWithGrace({ delay: config.shutdownTimeoutMs, logger: { error: (message: unknown) => logger.error(message) } }, async ({ signal, err }) => {
+  const shutdown: closeWithGrace.CloseWithGraceAsyncCallback = async ({ signal, err }) => {
     if (err) logger.error({ err }, "shutting down after an unexpected error");
     else logger.info({ signal }, "shutting down: finishing in-flight requests");
     await new Promise<void>((resolve) => {
@@ -37,7 +38,8 @@ async function main(config: Config): Promise<void> {
     await orm.close();
     await database.stop();
     logger.info("stopped");
-  });
+  };
+  closeWithGrace({ delay: config.shutdownTimeoutMs, logger: { error: (message: unknown) => logger.error(message) } }, shutdown);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

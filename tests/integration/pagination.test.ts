@@ -145,7 +145,7 @@ describe("users connection", () => {
       const { data } = await earlier.execute(SeedUser, { input: { email: `early${i}@example.com`, name: `Early ${i}` } });
       inserted.push(data!.createUser.user!.id);
     }
-    const rest = await walkUsers(10, "forward", { after: first.data!.users.pageInfo.endCursor! } as Args);
+    const rest = await walkUsers(10, "forward", { after: first.data!.users.pageInfo.endCursor! });
     expect([...first.data!.users.edges.map((e) => e.node.id), ...rest.filter((id) => !inserted.includes(id))]).toEqual(users.map((u) => u.id));
     expect(rest.some((id) => inserted.includes(id))).toBe(false);
     await db.orm.em.fork().execute("delete from users where email like 'early%'");
@@ -175,7 +175,7 @@ describe("connection argument errors", () => {
     ["a malformed cursor", { after: "%%%" }, /not a valid cursor/],
     ["a cursor with a tampered value", { after: Buffer.from(JSON.stringify(["User:CREATED_AT:ASC", "yesterday", "01900000-0000-7000-8000-000000000000"])).toString("base64url") }, /not a valid cursor/],
   ])("rejects %s with BAD_USER_INPUT", async (_, args, message) => {
-    const result = await api.execute(UsersPage, args as never);
+    const result = await api.execute(UsersPage, args);
     expect(result.data?.users ?? null).toBeNull();
     expect(result.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(message), extensions: expect.objectContaining({ code: "BAD_USER_INPUT" }) })]);
   });

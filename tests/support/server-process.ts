@@ -30,8 +30,8 @@ export function startServerProcess(env: Record<string, string | undefined>): Ser
         if (url && line.includes("serving")) resolve(url);
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
     void exited.then((code) => reject(new Error(`server exited with ${code} before serving:\n${output.join("\n")}`)));
   });
   ready.catch(() => {});

@@ -41,8 +41,8 @@ const REFERENCES: Record<string, string> = {
 /** Translates the database's errors that services expect into the domain's; others pass through. */
 function inDomainTerms(error: unknown): unknown {
   if (error instanceof OptimisticLockError) {
-    const entity = error.entity as { id?: string } | undefined;
-    return new ConcurrentUpdateError(error.entity?.constructor.name ?? "entity", entity?.id ?? "?");
+    const entity = error.entity as { id?: string; constructor: { name: string } } | undefined;
+    return new ConcurrentUpdateError(entity?.constructor.name ?? "entity", entity?.id ?? "?");
   }
   const constraint = (error as { constraint?: string }).constraint;
   if (error instanceof UniqueConstraintViolationException && constraint && constraint in UNIQUE_RULES) {
