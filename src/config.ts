@@ -33,6 +33,12 @@ const ConfigSchema = z.object({
   EMBEDDED_POSTGRES_DIR: z.string().min(1).default(".data/postgres"),
   EMBEDDED_POSTGRES_PORT: int("EMBEDDED_POSTGRES_PORT", 1, 65_535).default(54_329),
   GRAPHIQL: bool("GRAPHIQL").optional(),
+  REDIS_URL: z
+    .url({ error: "REDIS_URL must be a URL like redis://127.0.0.1:6379" })
+    .refine((url) => /^rediss?:\/\//.test(url), { error: "REDIS_URL must start with redis:// or rediss://" })
+    .optional(),
+  REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "REDIS_CHANNEL_PREFIX must be 1-64 letters, digits, _ . or -" }).default("ordergraph"),
+  OUTBOX_RETENTION_HOURS: int("OUTBOX_RETENTION_HOURS", 1, 24 * 365).default(24),
   SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
 });
 
@@ -48,6 +54,11 @@ export interface Config {
   readonly embeddedPostgres: { readonly dir: string; readonly port: number };
   readonly graphiql: boolean;
   readonly shutdownTimeoutMs: number;
+  /** Unset: subscriptions are single-instance (in-process event bus). */
+  readonly redisUrl: string | undefined;
+  readonly redisChannelPrefix: string;
+  /** How long published events are kept for subscription replays. */
+  readonly outboxRetentionHours: number;
 }
 
 export class ConfigError extends Error {
@@ -78,5 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPostgres: { dir: c.EMBEDDED_POSTGRES_DIR, port: c.EMBEDDED_POSTGRES_PORT },
     graphiql: c.GRAPHIQL ?? c.NODE_ENV !== "production",
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    redisUrl: c.REDIS_URL,
+    redisChannelPrefix: c.REDIS_CHANNEL_PREFIX,
+    outboxRetentionHours: c.OUTBOX_RETENTION_HOURS,
   };
 }

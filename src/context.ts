@@ -1,40 +1,65 @@
 /**
- * The composition root: for each request (and later each subscription event) it forks the
+ * The composition root: for each request (and each subscription event) it forks the
  * EntityManager and wires repositories, services and loaders. Nothing here outlives a request.
  */
 import type { MikroORM } from "@mikro-orm/postgresql";
+import type { EventFeed } from "./domain/events/event-feed.ts";
 import { createOrderService, type OrderService } from "./domain/orders/order-service.ts";
 import type { Clock } from "./domain/shared/clock.ts";
 import type { IdGenerator } from "./domain/shared/ids.ts";
 import { createUserService, type UserService } from "./domain/users/user-service.ts";
-import { createMikroOrmRepositories, createMikroOrmUnitOfWork } from "./infra/mikro-orm/unit-of-work.ts";
+import { createMikroOrmRepositories, createMikroOrmUnitOfWork, type RequestMetadata } from "./infra/mikro-orm/unit-of-work.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
+
+export interface Services {
+  readonly users: UserService;
+  readonly orders: OrderService;
+}
 
 export interface Context {
   /** Correlates the response (`x-request-id`) with the server's log lines. */
   readonly requestId: string;
-  readonly services: { readonly users: UserService; readonly orders: OrderService };
+  readonly services: Services;
   readonly loaders: Loaders;
+  /** Domain events for subscriptions: replay, then live. */
+  readonly events: EventFeed;
+  /**
+   * Replaces services and loaders with fresh ones on a new EntityManager fork. A subscription
+   * calls it before resolving each event, so every event sees current rows, not a cache.
+   */
+  renew(): void;
 }
 
 export interface ContextDeps {
   readonly orm: MikroORM;
   readonly clock: Clock;
   readonly newId: IdGenerator;
+  readonly events: EventFeed;
 }
 
-export function createContextFactory({ orm, clock, newId }: ContextDeps) {
-  return (requestId: string): Context => {
+export function createContextFactory({ orm, clock, newId, events }: ContextDeps) {
+  const wire = (metadata: RequestMetadata) => {
     const em = orm.em.fork();
-    const repositories = createMikroOrmRepositories(em);
-    const unitOfWork = createMikroOrmUnitOfWork(em);
+    const repositories = createMikroOrmRepositories(em, metadata);
+    const unitOfWork = createMikroOrmUnitOfWork(em, metadata);
     return {
-      requestId,
       services: {
         users: createUserService({ users: repositories.users, unitOfWork, clock, newId }),
         orders: createOrderService({ orders: repositories.orders, unitOfWork, clock, newId }),
       },
       loaders: createLoaders(repositories),
     };
+  };
+
+  return (requestId: string, metadata: RequestMetadata = {}): Context => {
+    const context = {
+      requestId,
+      events,
+      ...wire(metadata),
+      renew() {
+        Object.assign(context, wire(metadata));
+      },
+    };
+    return context;
   };
 }

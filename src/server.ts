@@ -1,54 +1,49 @@
 /**
- * Entry point: config → database → ORM (+ migrations) → app → listen, and a graceful shutdown
- * on SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the pool, exit 0.
+ * Entry point: config → database → instance (ORM, migrations, event bus, relay, app) → listen,
+ * and a graceful shutdown on SIGTERM/SIGINT: stop accepting, finish in-flight work, exit 0.
  */
-import { createServer } from "node:http";
 import closeWithGrace from "close-with-grace";
-import { createApp, GRAPHQL_PATH } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
-import { createContextFactory } from "./context.ts";
-import { systemClock } from "./domain/shared/clock.ts";
-import { newId } from "./domain/shared/ids.ts";
 import { openDatabase } from "./infra/database.ts";
-import { migrateToLatest } from "./infra/mikro-orm/migrate.ts";
-import { createOrm } from "./infra/mikro-orm/orm.ts";
+import { startInstance } from "./instance.ts";
 import { createLogger } from "./logger.ts";
-import { schema } from "./schema/index.ts";
 
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config);
-  const orm = await createOrm({ databaseUrl: database.url, poolSize: config.databasePoolSize });
+  const instance = await startInstance({
+    databaseUrl: database.url,
+    logger,
+    poolSize: config.databasePoolSize,
+    migrate: config.migrateOnStart,
+    redisUrl: config.redisUrl,
+    channelPrefix: config.redisChannelPrefix,
+    host: config.host,
+    port: config.port,
+    graphiql: config.graphiql,
+    relay: { retentionMs: config.outboxRetentionHours * 3_600_000 },
+  });
   if (config.migrateOnStart) {
-    const applied = await migrateToLatest(orm);
+    const applied = instance.appliedMigrations;
     logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : "database schema is up to date");
   }
-
-  const app = createApp({ schema, createContext: createContextFactory({ orm, clock: systemClock, newId }), logger, graphiql: config.graphiql });
-  // yoga answers every request itself, errors included; the returned promise needs no handling.
-  const server = createServer((request, response) => void app.requestListener(request, response));
+  if (instance.bus.kind === "in-process") {
+    logger.info("REDIS_URL is unset: subscriptions use an in-process event bus and see only this instance's changes");
+  }
 
   const shutdown: closeWithGrace.CloseWithGraceAsyncCallback = async ({ signal, err }) => {
     if (err) logger.error({ err }, "shutting down after an unexpected error");
     else logger.info({ signal }, "shutting down: finishing in-flight requests");
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
-    await orm.close();
+    await instance.close();
     await database.stop();
     logger.info("stopped");
   };
   closeWithGrace({ delay: config.shutdownTimeoutMs, logger: { error: (message: unknown) => logger.error(message) } }, shutdown);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
-  logger.info({ url, database: database.description, env: config.env }, `serving ${url}${config.graphiql ? " (GraphiQL in a browser)" : ""} on ${database.description}`);
+  logger.info(
+    { url: instance.url, database: database.description, events: instance.bus.kind, env: config.env },
+    `serving ${instance.url}${config.graphiql ? " (GraphiQL in a browser)" : ""} on ${database.description}`,
+  );
 }
 
 try {

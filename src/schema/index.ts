@@ -5,6 +5,7 @@ import "./errors.ts";
 import "./connection.ts";
 import "./user.ts";
 import "./order.ts";
+import "./events.ts";
 
 /** The API's schema, sorted so its printed form is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -8,7 +8,7 @@ import { invalidInput, MutationError, toPayload } from "./errors.ts";
 import { decodeGlobalIdOf, tryDecodeGlobalIdOf } from "./global-id.ts";
 import { UserRef } from "./user.ts";
 
-const OrderStatusEnum = builder.enumType("OrderStatus", {
+export const OrderStatusEnum = builder.enumType("OrderStatus", {
   values: ["PENDING", "CONFIRMED", "SHIPPED", "DELIVERED", "CANCELLED"] as const,
 });
 

@@ -14,7 +14,7 @@ afterAll(() => db.drop());
 it("masks an unexpected failure as 'Unexpected error.' and logs it with the request id the client sees", async () => {
   await db.orm.em.fork().execute("alter table order_items rename to order_items_gone");
   try {
-    const response = await api.app.fetch("http://localhost/graphql", {
+    const response = await api.app.yoga.fetch("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", "x-request-id": "req-test-123" },
       body: JSON.stringify({ query: "{ orders { totalCount } users { totalCount } }" }),
@@ -23,7 +23,7 @@ it("masks an unexpected failure as 'Unexpected error.' and logs it with the requ
     const body = await response.json();
     expect(body.data).toEqual({ orders: { totalCount: 0 }, users: { totalCount: 0 } });
 
-    const failing = await api.app.fetch("http://localhost/graphql", {
+    const failing = await api.app.yoga.fetch("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", "x-request-id": "req-test-456" },
       body: JSON.stringify({
@@ -31,7 +31,7 @@ it("masks an unexpected failure as 'Unexpected error.' and logs it with the requ
       }),
     });
     const created = (await failing.json()) as { data: { createUser: { user: { id: string } } } };
-    const placed = await api.app.fetch("http://localhost/graphql", {
+    const placed = await api.app.yoga.fetch("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", "x-request-id": "req-test-789" },
       body: JSON.stringify({
@@ -54,7 +54,7 @@ it("masks an unexpected failure as 'Unexpected error.' and logs it with the requ
 });
 
 it("answers a malformed request with a GraphQL error, not a crash", async () => {
-  const response = await api.app.fetch("http://localhost/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: "{ nope" });
+  const response = await api.app.yoga.fetch("http://localhost/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: "{ nope" });
   expect(response.status).toBe(400);
   expect((await response.json()).errors).toHaveLength(1);
   expect((await api.graphql("{ users { totalCount } }")).data).toEqual({ users: { totalCount: 1 } });

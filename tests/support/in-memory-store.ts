@@ -2,6 +2,7 @@
  * In-memory fakes of the repository ports, for fast unit tests of the domain. The contract
  * tests run the same suite against these and the MikroORM adapters, so they behave alike.
  */
+import type { DomainEvent } from "../../src/domain/events/domain-event.ts";
 import type { IdempotencyRecord, OrderFilter, OrderPageQuery, OrderRepository } from "../../src/domain/orders/order-repository.ts";
 import type { Order, OrderItem } from "../../src/domain/orders/order.ts";
 import { pageInMemory, type Keyset, type SortOrder } from "../../src/domain/shared/pagination.ts";
@@ -16,11 +17,17 @@ interface Tables {
   orders: Map<string, Order>;
   items: Map<string, OrderItem[]>;
   idempotency: Map<string, IdempotencyRecord>;
+  /** The outbox, in the order events were appended. */
+  events: Map<string, DomainEvent>;
 }
 
 export function createInMemoryStore(): { repositories: Repositories; unitOfWork: UnitOfWork; tables: Tables } {
-  const tables: Tables = { users: new Map(), orders: new Map(), items: new Map(), idempotency: new Map() };
-  const repositories: Repositories = { users: inMemoryUsers(tables), orders: inMemoryOrders(tables) };
+  const tables: Tables = { users: new Map(), orders: new Map(), items: new Map(), idempotency: new Map(), events: new Map() };
+  const repositories: Repositories = {
+    users: inMemoryUsers(tables),
+    orders: inMemoryOrders(tables),
+    outbox: { append: async (events) => events.forEach((event) => tables.events.set(event.id, event)) },
+  };
   const unitOfWork: UnitOfWork = {
     async run(work) {
       const snapshot = copy(tables);
@@ -40,6 +47,7 @@ const copy = (tables: Tables): Tables => ({
   orders: new Map(tables.orders),
   items: new Map(tables.items),
   idempotency: new Map(tables.idempotency),
+  events: new Map(tables.events),
 });
 
 function restore(tables: Tables, snapshot: Tables): Tables {

@@ -6,6 +6,9 @@ import { createContextFactory } from "../../src/context.ts";
 import type { Clock } from "../../src/domain/shared/clock.ts";
 import { systemClock } from "../../src/domain/shared/clock.ts";
 import { newId } from "../../src/domain/shared/ids.ts";
+import { createEventFeed } from "../../src/domain/events/event-feed.ts";
+import { createEventBus } from "../../src/infra/events/event-bus.ts";
+import { createMikroOrmEventLog } from "../../src/infra/mikro-orm/outbox-repository.ts";
 import { schema } from "../../src/schema/index.ts";
 import type { TestDatabase } from "./test-database.ts";
 
@@ -28,13 +31,14 @@ export interface TestApp {
 export function createTestApp(db: TestDatabase, options: { clock?: Clock } = {}): TestApp {
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const bus = createEventBus({ logger });
   const app = createApp({
     schema,
-    createContext: createContextFactory({ orm: db.orm, clock: options.clock ?? systemClock, newId }),
+    createContext: createContextFactory({ orm: db.orm, clock: options.clock ?? systemClock, newId, events: createEventFeed({ log: createMikroOrmEventLog(db.orm.em), bus }) }),
     logger,
   });
   const graphql = async (query: string, variables?: unknown, headers: Record<string, string> = {}) => {
-      const response = await app.fetch("http://localhost/graphql", {
+      const response = await app.yoga.fetch("http://localhost/graphql", {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...headers },
         body: JSON.stringify({ query, variables }),

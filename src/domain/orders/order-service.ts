@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { orderEvent, type OrderEventType } from "../events/domain-event.ts";
 import type { Clock } from "../shared/clock.ts";
 import { domainError, DomainErrorCode } from "../shared/domain-error.ts";
 import type { IdGenerator } from "../shared/ids.ts";
@@ -36,6 +37,13 @@ export interface CancelOrderInput extends OrderTransitionInput {
 
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 200;
 
+const TRANSITION_EVENTS: Record<OrderTransition, OrderEventType> = {
+  confirm: "order.confirmed",
+  ship: "order.shipped",
+  deliver: "order.delivered",
+  cancel: "order.cancelled",
+};
+
 export type OrderService = ReturnType<typeof createOrderService>;
 
 export function createOrderService({ orders, unitOfWork, clock, newId }: OrderServiceDeps) {
@@ -50,6 +58,7 @@ export function createOrderService({ orders, unitOfWork, clock, newId }: OrderSe
         const next = transitionOrder(order, name, clock.now(), { reason: input.reason ?? undefined });
         if (!next.ok) return next;
         await tx.orders.updateOne(next.value);
+        await tx.outbox.append([orderEvent(TRANSITION_EVENTS[name], next.value, order, newId())]);
         return next;
       });
     } catch (error) {
@@ -92,6 +101,7 @@ export function createOrderService({ orders, unitOfWork, clock, newId }: OrderSe
         }
         const { order, items } = newOrder({ id: newId(), userId: user.id, request: request.value, now: clock.now() });
         await tx.orders.createOne(order, items);
+        await tx.outbox.append([orderEvent("order.placed", order, null, newId())]);
         if (key !== null) await tx.orders.createIdempotencyRecord({ userId: user.id, key, requestHash, orderId: order.id });
         return ok(order);
       });

@@ -1,9 +1,12 @@
+import type { EventOutbox } from "../events/event-ports.ts";
 import type { OrderRepository } from "../orders/order-repository.ts";
 import type { UserRepository } from "../users/user-repository.ts";
 
 export interface Repositories {
   readonly users: UserRepository;
   readonly orders: OrderRepository;
+  /** Events appended here commit (or roll back) with the changes they describe. */
+  readonly outbox: EventOutbox;
 }
 
 /**

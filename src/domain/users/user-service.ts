@@ -1,3 +1,4 @@
+import { userEvent } from "../events/domain-event.ts";
 import type { Clock } from "../shared/clock.ts";
 import { domainError, DomainErrorCode, type DomainError } from "../shared/domain-error.ts";
 import type { IdGenerator } from "../shared/ids.ts";
@@ -51,6 +52,7 @@ export function createUserService({ users, unitOfWork, clock, newId }: UserServi
           if (await tx.users.getOneByEmail(email.value)) return err(emailTaken());
           const user = newUser({ id: newId(), email: email.value, name: name.value, now: clock.now() });
           await tx.users.createOne(user);
+          await tx.outbox.append([userEvent("user.created", user, newId())]);
           return ok(user);
         }),
       );
@@ -72,6 +74,7 @@ export function createUserService({ users, unitOfWork, clock, newId }: UserServi
             if (holder && holder.id !== user.id) return err(emailTaken());
           }
           await tx.users.updateOne(next);
+          await tx.outbox.append([userEvent("user.updated", next, newId())]);
           return ok(next);
         }),
       );
@@ -86,6 +89,7 @@ export function createUserService({ users, unitOfWork, clock, newId }: UserServi
           const next = deactivate(user, clock.now());
           if (!next) return ok(user);
           await tx.users.updateOne(next);
+          await tx.outbox.append([userEvent("user.deactivated", next, newId())]);
           return ok(next);
         }),
       );

@@ -4,6 +4,7 @@
  * Domain rules live in src/domain; these entities only carry rows through the unit of work.
  */
 import { defineEntity, p } from "@mikro-orm/core";
+import { OutboxDeadLetterEntity, OutboxEventEntity } from "./outbox-entities.ts";
 
 const timestamps = {
   createdAt: p.datetime().columnType("timestamptz").defaultRaw("now()"),
@@ -92,4 +93,4 @@ export const OrderIdempotencyKeyEntity = defineEntity({
   indexes: [{ name: "idx_order_idempotency_keys_order_id", properties: ["order"] }],
 });
 
-export const entities = [UserEntity, OrderEntity, OrderItemEntity, OrderIdempotencyKeyEntity];
+export const entities = [UserEntity, OrderEntity, OrderItemEntity, OrderIdempotencyKeyEntity, OutboxEventEntity, OutboxDeadLetterEntity];

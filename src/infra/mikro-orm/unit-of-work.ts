@@ -7,19 +7,27 @@ import {
 import { ConcurrentUpdateError, MissingReferenceError, UniquenessViolationError } from "../../domain/shared/persistence-errors.ts";
 import type { Repositories, UnitOfWork } from "../../domain/shared/unit-of-work.ts";
 import { createMikroOrmOrderRepository } from "./order-repository.ts";
+import { createMikroOrmOutbox } from "./outbox-repository.ts";
 import { createMikroOrmUserRepository } from "./user-repository.ts";
 
-export const createMikroOrmRepositories = (em: EntityManager): Repositories => ({
+/** What a request knows that its events should carry. */
+export interface RequestMetadata {
+  /** W3C trace context of the request that caused the change. */
+  readonly traceparent?: string;
+}
+
+export const createMikroOrmRepositories = (em: EntityManager, metadata: RequestMetadata = {}): Repositories => ({
   users: createMikroOrmUserRepository(em),
   orders: createMikroOrmOrderRepository(em),
+  outbox: createMikroOrmOutbox(em, metadata),
 });
 
 /** Each `run` is one PostgreSQL transaction on its own fork of `em`. */
-export function createMikroOrmUnitOfWork(em: EntityManager): UnitOfWork {
+export function createMikroOrmUnitOfWork(em: EntityManager, metadata: RequestMetadata = {}): UnitOfWork {
   return {
     async run(work) {
       try {
-        return await em.fork().transactional((tx) => work(createMikroOrmRepositories(tx)));
+        return await em.fork().transactional((tx) => work(createMikroOrmRepositories(tx, metadata)));
       } catch (error) {
         throw inDomainTerms(error);
       }

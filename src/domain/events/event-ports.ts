@@ -1,0 +1,47 @@
+import type { DomainEvent } from "./domain-event.ts";
+
+/** Where a unit of work records its events, in the same transaction as the change. */
+export interface EventOutbox {
+  append(events: readonly DomainEvent[]): Promise<void>;
+}
+
+/** Which events a subscriber wants: one stream, optionally narrowed to a user or an order. */
+export interface EventRoute {
+  readonly stream: DomainEvent["stream"];
+  readonly userId?: string;
+  /** For the order stream only. */
+  readonly orderId?: string;
+}
+
+/** The recorded events, for replaying what a subscriber missed. */
+export interface EventLog {
+  /** The id of the most recent event on the route, or null when there is none. */
+  latestId(route: EventRoute): Promise<string | null>;
+  /**
+   * Events on the route recorded after the event `afterId`, oldest first, at most `limit`.
+   * Throws `UnknownEventError` when no event has that id (never existed, or pruned).
+   */
+  getAfter(afterId: string, route: EventRoute, limit: number): Promise<DomainEvent[]>;
+}
+
+/** Delivers published events to this instance's subscribers, at least once. */
+export interface EventBus {
+  /** Live events on the route, from the moment the returned iterable is first read. */
+  subscribe(route: EventRoute): AsyncIterable<DomainEvent>;
+  /** Resolves once subscriptions made so far are active. */
+  ready(): Promise<void>;
+  /**
+   * Calls `listener` after the bus reconnected, when events published meanwhile may have been
+   * missed; returns a function that removes the listener.
+   */
+  onReconnect(listener: () => void): () => void;
+}
+
+export class UnknownEventError extends Error {
+  override readonly name = "UnknownEventError";
+  readonly eventId: string;
+  constructor(eventId: string) {
+    super(`no event has id ${eventId}; it may be older than the retention period`);
+    this.eventId = eventId;
+  }
+}

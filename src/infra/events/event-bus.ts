@@ -1,0 +1,127 @@
+/**
+ * The event bus behind subscriptions: yoga's `createPubSub` over Redis pub/sub (any number of
+ * instances) or, without Redis, over an in-process EventTarget (one instance only).
+ *
+ * Channels are chosen so Redis does the filtering: every event goes to its stream's firehose,
+ * to its user's channel, and (orders) to its order's channel; a subscription listens to the
+ * narrowest channel its arguments allow, so an instance only receives what its subscribers want.
+ */
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { createPubSub, filter, map, pipe } from "graphql-yoga";
+import { Redis } from "ioredis";
+import type { DomainEvent } from "../../domain/events/domain-event.ts";
+import type { EventBus, EventRoute } from "../../domain/events/event-ports.ts";
+import type { Logger } from "../../logger.ts";
+import { fromCloudEvent, InvalidEventError, type CloudEvent } from "./cloud-event.ts";
+
+export interface PublishingEventBus extends EventBus {
+  /** Publishes to every channel the event belongs on; rejects when the bus is unreachable. */
+  publish(event: CloudEvent): Promise<void>;
+  /** "redis" shares events between instances; "in-process" does not. */
+  readonly kind: "redis" | "in-process";
+  close(): Promise<void>;
+}
+
+export interface EventBusOptions {
+  /** Unset: the in-process bus. */
+  readonly redisUrl?: string;
+  /** Prefix of every channel name, to share one Redis between deployments (default "ordergraph"). */
+  readonly channelPrefix?: string;
+  readonly logger: Logger;
+}
+
+type Topics = Record<string, [CloudEvent]>;
+
+export function channelFor(prefix: string, route: EventRoute): string {
+  if (route.stream === "order" && route.orderId) return `${prefix}:order-events:order:${route.orderId}`;
+  if (route.userId) return `${prefix}:${route.stream}-events:user:${route.userId}`;
+  return `${prefix}:${route.stream}-events`;
+}
+
+export function channelsOf(prefix: string, event: CloudEvent): string[] {
+  const stream = event.source === "/ordergraph/orders" ? "order" : "user";
+  const channels = [channelFor(prefix, { stream }), channelFor(prefix, { stream, userId: event.data.userId })];
+  if (stream === "order") channels.push(channelFor(prefix, { stream, orderId: event.subject }));
+  return channels;
+}
+
+export function createEventBus({ redisUrl, channelPrefix = "ordergraph", logger }: EventBusOptions): PublishingEventBus {
+  const reconnectListeners = new Set<() => void>();
+  let publishClient: Redis | undefined;
+  let subscribeClient: Redis | undefined;
+
+  if (redisUrl) {
+    // Publishing fails fast while Redis is away, so the relay backs off and retries; events wait
+    // in the outbox meanwhile. The subscriber connection resubscribes by itself on reconnect.
+    publishClient = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    subscribeClient = new Redis(redisUrl, { autoResubscribe: true, maxRetriesPerRequest: null });
+    watch(publishClient, "publisher", logger);
+    let connectedBefore = false;
+    watch(subscribeClient, "subscriber", logger, () => {
+      if (connectedBefore) reconnectListeners.forEach((listener) => listener());
+      connectedBefore = true;
+    });
+  }
+
+  const pubSub = createPubSub<Topics>(
+    publishClient && subscribeClient ? { eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) } : {},
+  );
+
+  return {
+    kind: redisUrl ? "redis" : "in-process",
+
+    async publish(event) {
+      for (const channel of channelsOf(channelPrefix, event)) {
+        if (publishClient) await publishClient.publish(channel, JSON.stringify(event));
+        else pubSub.publish(channel, event);
+      }
+    },
+
+    subscribe(route) {
+      const channel = channelFor(channelPrefix, route);
+      return pipe(
+        pubSub.subscribe(channel),
+        map((message: unknown): DomainEvent | null => {
+          try {
+            return fromCloudEvent(message);
+          } catch (error) {
+            if (!(error instanceof InvalidEventError)) throw error;
+            logger.warn({ channel, err: error }, "dropped a message that is not a valid event");
+            return null;
+          }
+        }),
+        filter((event): event is DomainEvent => event !== null),
+      );
+    },
+
+    async ready() {
+      // Subscribing is not awaited by the event target; a PING on the same connection answers
+      // only after every SUBSCRIBE sent before it has been processed.
+      if (subscribeClient?.status === "ready") await subscribeClient.ping();
+    },
+
+    onReconnect(listener) {
+      reconnectListeners.add(listener);
+      return () => reconnectListeners.delete(listener);
+    },
+
+    async close() {
+      await Promise.all([publishClient?.quit().catch(() => {}), subscribeClient?.quit().catch(() => {})]);
+    },
+  };
+}
+
+/** Logs a connection going away and coming back once each, not every retry. */
+function watch(client: Redis, role: string, logger: Logger, onReady?: () => void) {
+  let down = false;
+  client.on("ready", () => {
+    if (down) logger.info({ role }, "redis connection restored");
+    down = false;
+    onReady?.();
+  });
+  client.on("error", (error: Error) => logger.debug({ role, err: error }, "redis connection error"));
+  client.on("close", () => {
+    if (!down && client.status !== "end") logger.warn({ role }, "redis connection lost; retrying");
+    down = true;
+  });
+}

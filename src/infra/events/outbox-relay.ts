@@ -1,0 +1,240 @@
+/**
+ * The outbox relay: publishes committed events to the event bus and marks them published.
+ *
+ * - Every instance runs one; they share the work by claiming rows with FOR UPDATE SKIP LOCKED.
+ * - Per-aggregate order holds across relays: a relay publishes an aggregate's pending events only
+ *   as a prefix of that aggregate's queue, never an event whose predecessor another relay holds.
+ * - It wakes on NOTIFY after a commit and also polls, retries with backoff while the bus is
+ *   down, moves events that can never be published to outbox_dead_letters after a few attempts,
+ *   and prunes published events once they are older than the retention period.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { sql } from "kysely";
+import pg from "pg";
+import type { Logger } from "../../logger.ts";
+import { eventFromRow, OUTBOX_CHANNEL, OUTBOX_COLUMNS, type OutboxRow } from "../mikro-orm/outbox-repository.ts";
+import { InvalidEventError, toCloudEvent, type CloudEvent } from "./cloud-event.ts";
+
+export interface OutboxRelayOptions {
+  readonly orm: MikroORM;
+  /** For the LISTEN connection (a dedicated client, not one from the pool). */
+  readonly databaseUrl: string;
+  readonly publish: (event: CloudEvent) => Promise<void>;
+  readonly logger: Logger;
+  /** Rows claimed per transaction (default 100). */
+  readonly batchSize?: number;
+  /** How often to look for work without a NOTIFY (default 1000 ms). */
+  readonly pollIntervalMs?: number;
+  /** Failed publish attempts before an invalid event is dead-lettered (default 3). */
+  readonly maxAttempts?: number;
+  /** How long published events are kept for replays (default 24 h). */
+  readonly retentionMs?: number;
+  /** How often to prune (default 60 s). */
+  readonly pruneIntervalMs?: number;
+}
+
+export interface OutboxRelay {
+  start(): void;
+  /** Finishes the current batch, then stops; resolves when it has. */
+  stop(): Promise<void>;
+  /** Looks for work now instead of at the next NOTIFY or poll. */
+  wake(): void;
+  /** Relays one batch; for tests and tools. Resolves with the number of events handled. */
+  relayBatch(): Promise<number>;
+  /** Deletes published events older than the retention period. */
+  prune(): Promise<number>;
+}
+
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { orm, publish, logger } = options;
+  const batchSize = options.batchSize ?? 100;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const retentionMs = options.retentionMs ?? 24 * 60 * 60 * 1000;
+  const pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
+
+  let stopped = true;
+  let running: Promise<void> | undefined;
+  let pending = false;
+  let wakeUp: (() => void) | undefined;
+  let listener: { stop(): Promise<void> } | undefined;
+
+  const wake = () => {
+    pending = true;
+    wakeUp?.();
+  };
+
+  async function relayBatch(): Promise<number> {
+    let publishError: unknown;
+    const handled = await orm.em.fork().transactional(async (em) => {
+      const db = em.getKysely();
+      const { rows: claimed } = await sql<OutboxRow>`
+        select ${OUTBOX_COLUMNS} from outbox_events where published_at is null
+        order by seq limit ${batchSize} for update skip locked`.execute(db);
+      if (claimed.length === 0) return 0;
+
+      // An aggregate's events are published in order: only those whose every unpublished
+      // predecessor is also claimed here. The rest wait for the relay that holds them.
+      const aggregates = [...new Set(claimed.map((row) => row.aggregate_id))];
+      const { rows: queued } = await sql<{ aggregate_id: string; seq: string }>`
+        select aggregate_id, seq from outbox_events
+        where published_at is null and aggregate_id = any(${aggregates}::uuid[]) order by seq`.execute(db);
+      const claimedSeqs = new Set(claimed.map((row) => row.seq));
+      const blocked = new Set<string>();
+      const publishable = new Set<string>();
+      for (const { aggregate_id, seq } of queued) {
+        if (blocked.has(aggregate_id)) continue;
+        if (claimedSeqs.has(seq)) publishable.add(seq);
+        else blocked.add(aggregate_id);
+      }
+
+      const published: string[] = [];
+      for (const row of claimed) {
+        if (!publishable.has(row.seq) || blocked.has(row.aggregate_id)) continue;
+        let event: CloudEvent;
+        try {
+          event = toCloudEvent(eventFromRow(row), row.traceparent);
+        } catch (error) {
+          if (!(error instanceof InvalidEventError)) throw error;
+          blocked.add(row.aggregate_id);
+          await recordFailure(em.getKysely(), row, error.message);
+          continue;
+        }
+        try {
+          await publish(event);
+        } catch (error) {
+          publishError = error;
+          break;
+        }
+        published.push(row.seq);
+      }
+      if (published.length > 0) {
+        await sql`update outbox_events set published_at = now() where seq = any(${published}::bigint[])`.execute(db);
+      }
+      return published.length;
+    });
+    if (publishError) throw publishError;
+    return handled;
+  }
+
+  async function recordFailure(db: ReturnType<MikroORM["em"]["getKysely"]>, row: OutboxRow, error: string) {
+    if (row.attempts + 1 < maxAttempts) {
+      await sql`update outbox_events set attempts = attempts + 1, last_error = ${error} where seq = ${row.seq}::bigint`.execute(db);
+      logger.warn({ eventId: row.id, type: row.type, attempt: row.attempts + 1, error }, "event failed validation; will retry");
+      return;
+    }
+    await sql`
+      insert into outbox_dead_letters (seq, id, type, stream, aggregate_id, user_id, occurred_at, data, traceparent, created_at, attempts, error)
+      select seq, id, type, stream, aggregate_id, user_id, occurred_at, data, traceparent, created_at, attempts + 1, ${error}
+      from outbox_events where seq = ${row.seq}::bigint`.execute(db);
+    await sql`delete from outbox_events where seq = ${row.seq}::bigint`.execute(db);
+    const { rows } = await sql<{ count: number }>`select count(*)::int as count from outbox_dead_letters`.execute(db);
+    logger.error({ eventId: row.id, type: row.type, error, deadLetters: rows[0]?.count }, "event moved to outbox_dead_letters");
+  }
+
+  async function prune(): Promise<number> {
+    const { rows } = await sql<{ count: number }>`
+      with pruned as (
+        delete from outbox_events where seq in (
+          select seq from outbox_events
+          where published_at < now() - make_interval(secs => ${retentionMs / 1000}) limit 10000)
+        returning 1)
+      select count(*)::int as count from pruned`.execute(orm.em.fork().getKysely());
+    return rows[0]?.count ?? 0;
+  }
+
+  async function loop() {
+    let backoffMs = 0;
+    let lastPrune = 0;
+    while (!stopped) {
+      pending = false;
+      try {
+        const handled = await relayBatch();
+        if (backoffMs > 0) logger.info("event bus reachable again; relaying resumed");
+        backoffMs = 0;
+        if (Date.now() - lastPrune > pruneIntervalMs) {
+          lastPrune = Date.now();
+          const pruned = await prune();
+          if (pruned > 0) logger.debug({ pruned }, "pruned published outbox events");
+        }
+        if (handled === batchSize) continue;
+      } catch (error) {
+        if (backoffMs === 0) logger.warn({ err: error }, "could not relay events; retrying with backoff");
+        backoffMs = Math.min(Math.max(100, backoffMs * 2), 5000);
+        await idle(backoffMs);
+        continue;
+      }
+      if (!pending) await idle(pollIntervalMs);
+    }
+  }
+
+  /** Waits until `ms` pass, `wake()` is called or the relay stops. */
+  async function idle(ms: number) {
+    const controller = new AbortController();
+    wakeUp = () => controller.abort();
+    await sleep(ms, undefined, { signal: controller.signal }).catch(() => {});
+    wakeUp = undefined;
+  }
+
+  return {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      listener = listen(options.databaseUrl, wake, logger);
+      running = loop();
+    },
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      await running;
+      await listener?.stop();
+    },
+    wake,
+    relayBatch,
+    prune,
+  };
+}
+
+/**
+ * LISTENs for commits that appended events, on a dedicated connection that reconnects with
+ * backoff; every (re)connect also wakes the relay, in case a NOTIFY was missed meanwhile.
+ */
+function listen(databaseUrl: string, onNotify: () => void, logger: Logger) {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let attempt = 0;
+  const connect = async () => {
+    const current = new pg.Client({ connectionString: databaseUrl, application_name: "ordergraph-outbox-listener" });
+    client = current;
+    let failed = false;
+    const retry = () => {
+      if (failed || stopped) return;
+      failed = true;
+      current.removeAllListeners("notification");
+      current.end().catch(() => {});
+      setTimeout(() => void connect(), Math.min(30_000, 100 * 2 ** attempt++)).unref();
+    };
+    current.on("error", (error) => {
+      logger.debug({ err: error }, "outbox listener connection error");
+      retry();
+    });
+    current.on("end", retry);
+    try {
+      await current.connect();
+      current.on("notification", onNotify);
+      await current.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      attempt = 0;
+      onNotify();
+    } catch {
+      retry();
+    }
+  };
+  void connect();
+  return {
+    async stop() {
+      stopped = true;
+      await client?.end().catch(() => {});
+    },
+  };
+}

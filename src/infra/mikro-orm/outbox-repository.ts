@@ -1,0 +1,98 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { sql, type RawBuilder } from "kysely";
+import type { DomainEvent } from "../../domain/events/domain-event.ts";
+import { UnknownEventError, type EventLog, type EventOutbox, type EventRoute } from "../../domain/events/event-ports.ts";
+import { toCloudEvent } from "../events/cloud-event.ts";
+import { OutboxEventEntity } from "./outbox-entities.ts";
+import { toDate } from "./keyset-sql.ts";
+
+/** The channel the relay LISTENs on; a commit that appended events NOTIFYs it. */
+export const OUTBOX_CHANNEL = "outbox_events";
+
+/** An outbox row as raw queries return it. */
+export interface OutboxRow {
+  seq: string;
+  id: string;
+  type: string;
+  stream: string;
+  aggregate_id: string;
+  user_id: string;
+  occurred_at: string;
+  data: Record<string, unknown>;
+  traceparent: string | null;
+  created_at: string;
+  attempts: number;
+}
+
+export const OUTBOX_COLUMNS = sql.raw("seq, id, type, stream, aggregate_id, user_id, occurred_at, data, traceparent, created_at, attempts");
+
+/** The event a row records, unvalidated: `toCloudEvent` checks it against its schema. */
+export const eventFromRow = (row: OutboxRow): DomainEvent =>
+  ({
+    id: row.id,
+    stream: row.stream,
+    type: row.type,
+    aggregateId: row.aggregate_id,
+    userId: row.user_id,
+    occurredAt: toDate(row.occurred_at),
+    data: row.data,
+  }) as unknown as DomainEvent;
+
+/** Appends events to the outbox in the unit of work's transaction. */
+export function createMikroOrmOutbox(em: EntityManager, metadata: { traceparent?: string } = {}): EventOutbox {
+  return {
+    async append(events) {
+      for (const event of events) {
+        em.create(OutboxEventEntity, {
+          id: event.id,
+          type: event.type,
+          stream: event.stream,
+          aggregateId: event.aggregateId,
+          userId: event.userId,
+          occurredAt: event.occurredAt,
+          data: { ...event.data },
+          traceparent: metadata.traceparent ?? null,
+        });
+      }
+      await em.flush();
+      // Delivered to listeners only when (and if) the transaction commits.
+      await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(em.getKysely());
+    },
+  };
+}
+
+function routeConditions(route: EventRoute): RawBuilder<unknown> {
+  const conditions = [sql`stream = ${route.stream}`];
+  if (route.userId !== undefined) conditions.push(sql`user_id = ${route.userId}::uuid`);
+  if (route.orderId !== undefined) conditions.push(sql`aggregate_id = ${route.orderId}::uuid`);
+  return sql.join(conditions, sql` and `);
+}
+
+/** Recorded events, published or not, for replays. Dead-lettered events are not replayed. */
+export function createMikroOrmEventLog(em: EntityManager): EventLog {
+  const db = () => em.fork().getKysely();
+  return {
+    async latestId(route) {
+      const { rows } = await sql<{ id: string }>`select id from outbox_events where ${routeConditions(route)} order by seq desc limit 1`.execute(db());
+      return rows[0]?.id ?? null;
+    },
+    async getAfter(afterId, route, limit) {
+      const { rows: anchor } = await sql<{ seq: string }>`select seq from outbox_events where id = ${afterId}::uuid`.execute(db());
+      if (!anchor[0]) throw new UnknownEventError(afterId);
+      if (limit <= 0) return [];
+      const { rows } = await sql<OutboxRow>`
+        select ${OUTBOX_COLUMNS} from outbox_events
+        where seq > ${anchor[0].seq}::bigint and ${routeConditions(route)}
+        order by seq limit ${limit}`.execute(db());
+      // Replays hand out only events that pass the wire schema, as live delivery does.
+      return rows.map(eventFromRow).filter((event) => {
+        try {
+          toCloudEvent(event);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    },
+  };
+}
