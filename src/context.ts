@@ -51,15 +51,13 @@ export function createContextFactory({ orm, clock, newId, events }: ContextDeps)
     };
   };
 
-  return (requestId: string, metadata: RequestMetadata = {}): Context => {
-    const context = {
-      requestId,
-      events,
-      ...wire(metadata),
-      renew() {
-        Object.assign(context, wire(metadata));
-      },
-    };
-    return context;
-  };
+  return (requestId: string, metadata: RequestMetadata = {}): Context => ({
+    requestId,
+    events,
+    ...wire(metadata),
+    // `this`, not a captured object: yoga hands resolvers a copy of the context it was given.
+    renew(this: { services: Services; loaders: Loaders }) {
+      Object.assign(this, wire(metadata));
+    },
+  });
 }

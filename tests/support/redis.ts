@@ -1,0 +1,83 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createConnection, createServer } from "node:net";
+
+export interface RedisServer {
+  readonly url: string;
+  readonly port: number;
+  /** Kills the server abruptly, as a crash would. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (data is not kept). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** REDIS_URL when set; otherwise a private redis-server from PATH. */
+export async function redisForTests(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
+  return startRedisServer();
+}
+
+/** A redis-server of the test's own, on a free port, so it can be killed without harming others. */
+export async function startRedisServer(): Promise<RedisServer> {
+  if (spawnSync("redis-server", ["--version"]).error) {
+    throw new Error("These tests need Redis: set REDIS_URL, or install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis).");
+  }
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    await waitForPort(port);
+  };
+  const kill = async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = once(child, "exit");
+    child.kill("SIGKILL");
+    await exited;
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, port, kill, restart: start, stop: kill };
+}
+
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+
+async function waitForPort(port: number, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const connected = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ port, host: "127.0.0.1" }, () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (connected) return;
+    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Waits until Redis has at least `count` subscribers on `channel`, i.e. the subscriptions are live. */
+export async function waitForSubscribers(redisUrl: string, channel: string, count = 1, timeoutMs = 5000): Promise<void> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(redisUrl);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [, subscribers] = (await redis.pubsub("NUMSUB", channel)) as [string, number];
+      if (subscribers >= count) return;
+      if (Date.now() > deadline) throw new Error(`no ${count} subscriber(s) on ${channel} within ${timeoutMs} ms (have ${subscribers})`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,72 @@
+import { createClient, type Client } from "graphql-ws";
+import WebSocket from "ws";
+
+export interface Subscriber<T> {
+  /** Everything received so far, in order. */
+  readonly received: T[];
+  /** Errors the server sent for this subscription. */
+  readonly errors: unknown[];
+  /** Resolves once `count` payloads have arrived; rejects after `timeoutMs` saying what did arrive. */
+  waitFor(count: number, timeoutMs?: number): Promise<T[]>;
+  /** Resolves once the server acknowledged the connection and the subscription is active. */
+  readonly started: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A graphql-ws client subscribed to one operation, collecting what arrives. */
+export function subscribe<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}): Subscriber<T> {
+  const received: T[] = [];
+  const errors: unknown[] = [];
+  const waiters = new Set<() => void>();
+  let client: Client;
+  const started = new Promise<void>((resolve) => {
+    client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, on: { connected: () => setTimeout(resolve, 50) } });
+  });
+  const unsubscribe = client!.subscribe<T>(
+    { query, variables },
+    {
+      next: (value) => {
+        if (value.errors) errors.push(...value.errors);
+        if (value.data) received.push(value.data);
+        waiters.forEach((wake) => wake());
+      },
+      error: (error) => {
+        errors.push(error);
+        waiters.forEach((wake) => wake());
+      },
+      complete: () => {},
+    },
+  );
+  return {
+    received,
+    errors,
+    started,
+    waitFor(count, timeoutMs = 5000) {
+      return new Promise<T[]>((resolve, reject) => {
+        const check = () => {
+          if (received.length >= count) {
+            cleanup();
+            resolve(received.slice(0, count));
+          } else if (errors.length > 0) {
+            cleanup();
+            reject(new Error(`subscription failed: ${JSON.stringify(errors)}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`expected ${count} events within ${timeoutMs} ms, got ${received.length}: ${JSON.stringify(received)}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async close() {
+      unsubscribe();
+      await client.dispose();
+    },
+  };
+}
