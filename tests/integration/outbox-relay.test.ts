@@ -22,11 +22,12 @@ beforeEach(async () => {
   await db.orm.em.fork().execute("truncate outbox_events, outbox_dead_letters, users, orders cascade");
 });
 
-const relay = (overrides: { maxAttempts?: number; retentionMs?: number; failPublish?: () => boolean } = {}) =>
+const relay = (overrides: { maxAttempts?: number; retentionMs?: number; batchSize?: number; failPublish?: () => boolean } = {}) =>
   createOutboxRelay({
     orm: db.orm,
     databaseUrl: db.url,
     logger,
+    batchSize: overrides.batchSize,
     maxAttempts: overrides.maxAttempts,
     retentionMs: overrides.retentionMs,
     publish: async (event) => {
@@ -93,6 +94,17 @@ it("dead-letters an event that never passes its schema after a few attempts, kee
   const dead = await db.orm.em.fork().execute<{ id: string; attempts: number; error: string }[]>("select id, attempts, error from outbox_dead_letters");
   expect(dead).toEqual([{ id: broken, attempts: 3, error: expect.stringContaining("breaks its schema") }]);
   expect(logs.find((line) => line.msg === "event moved to outbox_dead_letters")).toMatchObject({ eventId: broken, deadLetters: 1 });
+});
+
+it("publishes every claimed event that heads its order's queue, even when later events of that order were not claimed", async () => {
+  const [x, y, z] = [newId(), newId(), newId()];
+  const ids = [await insertEvent(x, validData(x)), await insertEvent(y, validData(y)), await insertEvent(z, validData(z))];
+  const later = await insertEvent(y, { ...validData(y), status: "CONFIRMED", previousStatus: "PENDING", version: 2 }, "order.confirmed");
+  const r = relay({ batchSize: 3 });
+  expect(await r.relayBatch()).toBe(3);
+  expect(published.map((e) => e.id)).toEqual(ids);
+  expect(await r.relayBatch()).toBe(1);
+  expect(published.map((e) => e.id)).toEqual([...ids, later]);
 });
 
 it("keeps events pending while the bus is down and publishes them in order once it is back", async () => {

@@ -81,23 +81,24 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         select aggregate_id, seq from outbox_events
         where published_at is null and aggregate_id = any(${aggregates}::uuid[]) order by seq`.execute(db);
       const claimedSeqs = new Set(claimed.map((row) => row.seq));
-      const blocked = new Set<string>();
+      const waiting = new Set<string>();
       const publishable = new Set<string>();
       for (const { aggregate_id, seq } of queued) {
-        if (blocked.has(aggregate_id)) continue;
+        if (waiting.has(aggregate_id)) continue;
         if (claimedSeqs.has(seq)) publishable.add(seq);
-        else blocked.add(aggregate_id);
+        else waiting.add(aggregate_id);
       }
 
       const published: string[] = [];
+      const failed = new Set<string>(); // aggregates whose event failed validation in this batch
       for (const row of claimed) {
-        if (!publishable.has(row.seq) || blocked.has(row.aggregate_id)) continue;
+        if (!publishable.has(row.seq) || failed.has(row.aggregate_id)) continue;
         let event: CloudEvent;
         try {
           event = toCloudEvent(eventFromRow(row), row.traceparent);
         } catch (error) {
           if (!(error instanceof InvalidEventError)) throw error;
-          blocked.add(row.aggregate_id);
+          failed.add(row.aggregate_id);
           await recordFailure(em.getKysely(), row, error.message);
           continue;
         }
