@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from "graphql";
+import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import type { ServerOptions } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
@@ -90,6 +90,15 @@ export function createApp({ schema, createContext, logger, graphiql = true, conn
 
   const websocketServer = new WebSocketServer({ noServer: true });
   type EnvelopedArgs = ExecutionArgs & { rootValue: { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown } };
+  /** What `yoga.getEnveloped` hands back: yoga's pipeline, bound to one WebSocket operation. */
+  type Enveloped = {
+    schema: GraphQLSchema;
+    execute: (args: ExecutionArgs) => unknown;
+    subscribe: (args: ExecutionArgs) => unknown;
+    contextFactory: () => Promise<Context>;
+    parse: (source: string) => DocumentNode;
+    validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+  };
   const options: ServerOptions<Record<string, unknown>, { request: IncomingMessage }> = {
     connectionInitWaitTimeout: connectionInitWaitTimeoutMs,
     execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
@@ -97,8 +106,8 @@ export function createApp({ schema, createContext, logger, graphiql = true, conn
     onSubscribe: async (ctx, _id, payload) => {
       const header = ctx.extra.request.headers["traceparent"];
       const websocket = { requestId: randomUUID(), metadata: traceparentOf(Array.isArray(header) ? header[0] : header) };
-      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, params: payload, websocket });
-      let document;
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, params: payload, websocket }) as unknown as Enveloped;
+      let document: DocumentNode;
       try {
         document = parse(payload.query);
       } catch (error) {

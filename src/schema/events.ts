@@ -14,11 +14,11 @@ import { UserRef } from "./user.ts";
 const toEnumValue = <T extends string>(type: T) => type.toUpperCase().replace(".", "_");
 
 const OrderEventTypeEnum = builder.enumType("OrderEventType", {
-  values: Object.fromEntries(ORDER_EVENT_TYPES.map((type) => [toEnumValue(type), { value: type }])) as Record<string, { value: OrderEvent["type"] }>,
+  values: Object.fromEntries(ORDER_EVENT_TYPES.map((type) => [toEnumValue(type), { value: type }])),
 });
 
 const UserEventTypeEnum = builder.enumType("UserEventType", {
-  values: Object.fromEntries(USER_EVENT_TYPES.map((type) => [toEnumValue(type), { value: type }])) as Record<string, { value: UserEvent["type"] }>,
+  values: Object.fromEntries(USER_EVENT_TYPES.map((type) => [toEnumValue(type), { value: type }])),
 });
 
 const OrderEventRef = builder.objectRef<OrderEvent>("OrderEvent").implement({

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { newId } from "../../src/domain/shared/ids.ts";
 import type { CloudEvent } from "../../src/infra/events/cloud-event.ts";
 import { createOutboxRelay } from "../../src/infra/events/outbox-relay.ts";
+import { createMikroOrmEventLog } from "../../src/infra/mikro-orm/outbox-repository.ts";
 import { createTestApp } from "../support/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
@@ -129,4 +130,17 @@ it("prunes published events older than the retention period, never pending ones"
   expect(await relay({ retentionMs: 3_600_000 }).prune()).toBe(1);
   const rows = await db.orm.em.fork().execute<{ aggregate_id: string }[]>("select aggregate_id from outbox_events");
   expect(rows).toEqual([{ aggregate_id: y }]);
+});
+
+it("replays full pages past events that break their schema, so a short page still means the end", async () => {
+  const order = newId();
+  const anchor = await insertEvent(order, validData(order));
+  await insertEvent(order, { orderId: order }); // invalid
+  const next = [await insertEvent(order, validData(order)), await insertEvent(order, validData(order))];
+  const log = createMikroOrmEventLog(db.orm.em);
+  const route = { stream: "order" as const, orderId: order };
+  expect((await log.getAfter(anchor, route, 2)).map((e) => e.id)).toEqual(next);
+  expect((await log.getAfter(null, route, 10)).map((e) => e.id)).toEqual([anchor, ...next]);
+  expect(await log.latestId(route)).toBe(next[1]);
+  await expect(log.getAfter(newId(), route, 1)).rejects.toThrow(/no event has id/);
 });

@@ -41,21 +41,21 @@ export function createEventFeed({ log, bus, replayPageSize = 500, recentIdsPerSu
           stopped = true;
           void live.return?.();
         });
-        await bus.ready();
 
         const seen = new RecentIds(recentIdsPerSubscription);
-        let lastId = anchor ?? (await log.latestId(route));
         const onRoute = (event: DomainEvent) =>
           event.stream === route.stream &&
           (route.userId === undefined || event.userId === route.userId) &&
           (route.orderId === undefined || event.aggregateId === route.orderId);
+        /** The last event on the route this subscription saw; null: none yet (catch up from the start). */
+        let lastId: string | null = anchor;
         const deliver = async (event: DomainEvent) => {
           if (stopped || seen.has(event.id) || !onRoute(event)) return;
           seen.add(event.id);
           lastId = event.id;
           if (!wanted || wanted.has(event.type)) await push(event);
         };
-        const replayFrom = async (from: string) => {
+        const replayFrom = async (from: string | null) => {
           for (let cursor = from; !stopped; ) {
             const events = await log.getAfter(cursor, route, replayPageSize);
             for (const event of events) await deliver(event);
@@ -63,7 +63,8 @@ export function createEventFeed({ log, bus, replayPageSize = 500, recentIdsPerSu
             cursor = events.at(-1)!.id;
           }
         };
-        // Replays, catch-ups and live events go through one queue, so they never interleave.
+        // Start-up, replays, catch-ups and live events go through one queue, so they never
+        // interleave, and a reconnect during start-up is caught up right after it.
         let queue: Promise<void> = Promise.resolve();
         const run = (task: () => Promise<void>) => {
           queue = queue.then(task).catch((error: unknown) => {
@@ -72,10 +73,14 @@ export function createEventFeed({ log, bus, replayPageSize = 500, recentIdsPerSu
           });
           return queue;
         };
-
-        if (anchor !== null) await run(() => replayFrom(anchor));
-        const stopListening = bus.onReconnect(() => void run(() => (lastId === null ? Promise.resolve() : replayFrom(lastId))));
+        const stopListening = bus.onReconnect(() => void run(() => replayFrom(lastId)));
         void stop.then(stopListening);
+
+        await run(async () => {
+          await bus.ready();
+          if (anchor !== null) await replayFrom(anchor);
+          else lastId = await log.latestId(route);
+        });
         try {
           for (let next = await firstLive; !next.done && !stopped; next = await live.next()) {
             const event = next.value;

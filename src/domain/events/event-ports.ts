@@ -18,10 +18,11 @@ export interface EventLog {
   /** The id of the most recent event on the route, or null when there is none. */
   latestId(route: EventRoute): Promise<string | null>;
   /**
-   * Events on the route recorded after the event `afterId`, oldest first, at most `limit`.
-   * Throws `UnknownEventError` when no event has that id (never existed, or pruned).
+   * Events on the route recorded after the event `afterId` (null: from the first one kept),
+   * oldest first, at most `limit`. Throws `UnknownEventError` when no event has that id (never
+   * existed, or pruned); with `limit` 0 it only checks that.
    */
-  getAfter(afterId: string, route: EventRoute, limit: number): Promise<DomainEvent[]>;
+  getAfter(afterId: string | null, route: EventRoute, limit: number): Promise<DomainEvent[]>;
 }
 
 /** Delivers published events to this instance's subscribers, at least once. */

@@ -115,7 +115,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       return published.length;
     });
-    if (publishError) throw publishError;
+    if (publishError) throw publishError instanceof Error ? publishError : new Error("publishing failed", { cause: publishError });
     return handled;
   }
 

@@ -61,6 +61,15 @@ export function createMikroOrmOutbox(em: EntityManager, metadata: { traceparent?
   };
 }
 
+const isValid = (event: DomainEvent) => {
+  try {
+    toCloudEvent(event);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 function routeConditions(route: EventRoute): RawBuilder<unknown> {
   const conditions = [sql`stream = ${route.stream}`];
   if (route.userId !== undefined) conditions.push(sql`user_id = ${route.userId}::uuid`);
@@ -77,22 +86,26 @@ export function createMikroOrmEventLog(em: EntityManager): EventLog {
       return rows[0]?.id ?? null;
     },
     async getAfter(afterId, route, limit) {
-      const { rows: anchor } = await sql<{ seq: string }>`select seq from outbox_events where id = ${afterId}::uuid`.execute(db());
-      if (!anchor[0]) throw new UnknownEventError(afterId);
-      if (limit <= 0) return [];
-      const { rows } = await sql<OutboxRow>`
-        select ${OUTBOX_COLUMNS} from outbox_events
-        where seq > ${anchor[0].seq}::bigint and ${routeConditions(route)}
-        order by seq limit ${limit}`.execute(db());
-      // Replays hand out only events that pass the wire schema, as live delivery does.
-      return rows.map(eventFromRow).filter((event) => {
-        try {
-          toCloudEvent(event);
-          return true;
-        } catch {
-          return false;
-        }
-      });
+      let seq = "0";
+      if (afterId !== null) {
+        const { rows: anchor } = await sql<{ seq: string }>`select seq from outbox_events where id = ${afterId}::uuid`.execute(db());
+        if (!anchor[0]) throw new UnknownEventError(afterId);
+        seq = anchor[0].seq;
+      }
+      // Replays hand out only events that pass the wire schema, as live delivery does; a page
+      // is refilled past any that do not, so a short page still means "no more".
+      const events: DomainEvent[] = [];
+      while (events.length < limit) {
+        const wanted = limit - events.length;
+        const { rows } = await sql<OutboxRow>`
+          select ${OUTBOX_COLUMNS} from outbox_events
+          where seq > ${seq}::bigint and ${routeConditions(route)}
+          order by seq limit ${wanted}`.execute(db());
+        events.push(...rows.map(eventFromRow).filter(isValid));
+        if (rows.length < wanted) break;
+        seq = rows.at(-1)!.seq;
+      }
+      return events;
     },
   };
 }
