@@ -12,7 +12,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import type { Context } from "./context.ts";
-import type { RequestMetadata } from "./infra/mikro-orm/unit-of-work.ts";
+import type { RequestMetadata } from "./domain/shared/request-metadata.ts";
 import type { Logger } from "./logger.ts";
 
 export interface AppDeps {
@@ -164,17 +164,29 @@ function useUnexpectedErrorMasking(logger: Logger): Plugin<Context> {
     onSubscribe({ args }) {
       const { requestId } = args.contextValue;
       return {
-        onSubscribeResult() {
+        onSubscribeResult({ result, setResult }) {
+          // The subscription could not start (its `subscribe` resolver failed): one result.
+          if (!isAsyncIterable(result)) {
+            if (result.errors?.length) setResult({ ...result, errors: mask(requestId, result.errors as readonly GraphQLError[]) });
+            return;
+          }
           return {
-            onNext({ result, setResult }) {
-              if (result.errors?.length) setResult({ ...result, errors: mask(requestId, result.errors as readonly GraphQLError[]) });
+            onNext({ result: event, setResult: setEvent }) {
+              if (event.errors?.length) setEvent({ ...event, errors: mask(requestId, event.errors as readonly GraphQLError[]) });
             },
           };
+        },
+        onSubscribeError({ error, setError }) {
+          // The event stream itself failed after it started.
+          if (!isOriginalGraphQLError(error)) setError(mask(requestId, [error instanceof GraphQLError ? error : new GraphQLError("stream failed", { originalError: error as Error })])[0]);
         },
       };
     },
   };
 }
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 
 /** Whether an error was raised on purpose as a GraphQLError, rather than wrapping something thrown. */
 function isOriginalGraphQLError(error: unknown): boolean {

@@ -8,7 +8,8 @@ import { createOrderService, type OrderService } from "./domain/orders/order-ser
 import type { Clock } from "./domain/shared/clock.ts";
 import type { IdGenerator } from "./domain/shared/ids.ts";
 import { createUserService, type UserService } from "./domain/users/user-service.ts";
-import { createMikroOrmRepositories, createMikroOrmUnitOfWork, type RequestMetadata } from "./infra/mikro-orm/unit-of-work.ts";
+import type { RequestMetadata } from "./domain/shared/request-metadata.ts";
+import { createMikroOrmRepositories, createMikroOrmUnitOfWork } from "./infra/mikro-orm/unit-of-work.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
 export interface Services {

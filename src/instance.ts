@@ -27,14 +27,21 @@ export interface InstanceOptions {
   readonly migrate?: boolean;
   /** Unset: an in-process event bus, so subscriptions see only this instance's changes. */
   readonly redisUrl?: string;
+  /** Prefix of the pub/sub channels; every instance on one outbox must share it (default "ordergraph"). */
   readonly channelPrefix?: string;
+  /** Interface to listen on (default 127.0.0.1). */
   readonly host?: string;
   /** 0 picks a free port (default 4000). */
   readonly port?: number;
+  /** Serve GraphiQL to browsers (default true). */
   readonly graphiql?: boolean;
+  /** Where "now" comes from (default the system clock). */
   readonly clock?: Clock;
+  /** Outbox relay tuning; see OutboxRelayOptions for each default. */
   readonly relay?: Partial<Pick<OutboxRelayOptions, "batchSize" | "pollIntervalMs" | "maxAttempts" | "retentionMs" | "pruneIntervalMs">>;
+  /** How long a WebSocket client has to send connection_init (default 3000 ms). */
   readonly connectionInitWaitTimeoutMs?: number;
+  /** WebSocket ping interval (default 12000 ms). */
   readonly keepAliveMs?: number;
   /** Called with every SQL statement (tests count them). */
   readonly onStatement?: (sql: string) => void;

@@ -3,8 +3,8 @@ import RelayPlugin from "@pothos/plugin-relay";
 import type { Context } from "../context.ts";
 import { decodeGlobalId, encodeGlobalId } from "./global-id.ts";
 
-/** The one Pothos builder. Creating it does no I/O; schema files add their types to it. */
-export const builder = new SchemaBuilder<{
+/** The schema's types: context, scalars, defaults. */
+interface AppSchemaTypes {
   Context: Context;
   Scalars: {
     DateTime: { Input: Date; Output: Date };
@@ -14,7 +14,13 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
   Connection: { totalCount: () => Promise<number> };
-}>({
+}
+
+/** The same, completed with Pothos's defaults, for helpers that take field builders. */
+export type SchemaTypes = PothosSchemaTypes.ExtendDefaultTypes<AppSchemaTypes>;
+
+/** The one Pothos builder. Creating it does no I/O; schema files add their types to it. */
+export const builder = new SchemaBuilder<AppSchemaTypes>({
   plugins: [RelayPlugin],
   defaultFieldNullability: false,
   relay: {

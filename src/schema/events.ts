@@ -10,7 +10,7 @@ import { decodeGlobalIdOf } from "./global-id.ts";
 import { OrderRef, OrderStatusEnum } from "./order.ts";
 import { UserRef } from "./user.ts";
 
-/** "order.placed" ⇄ "ORDER_PLACED" */
+/** GraphQL enum names for event types: "order.placed" is ORDER_PLACED. */
 const toEnumValue = <T extends string>(type: T) => type.toUpperCase().replace(".", "_");
 
 const OrderEventTypeEnum = builder.enumType("OrderEventType", {

@@ -1,8 +1,10 @@
 import { formatCents, lineTotalCents } from "../domain/orders/money.ts";
 import type { Order, OrderItem } from "../domain/orders/order.ts";
 import type { OrderFilter, OrderSortField } from "../domain/orders/order-repository.ts";
+import type { OrderService, OrderTransitionInput as OrderTransitionInputShape } from "../domain/orders/order-service.ts";
 import type { OrderStatus } from "../domain/orders/order-status-machine.ts";
-import { builder } from "./builder.ts";
+import type { Result } from "../domain/shared/result.ts";
+import { builder, type SchemaTypes } from "./builder.ts";
 import { SortDirectionEnum, toConnection, toPageRequest, type CursorScope } from "./connection.ts";
 import { invalidInput, MutationError, toPayload } from "./errors.ts";
 import { decodeGlobalIdOf, tryDecodeGlobalIdOf } from "./global-id.ts";
@@ -105,32 +107,21 @@ const OrderSortInput = builder.inputType("OrderSort", {
   }),
 });
 
-const userOrdersFilterFields = {
-  status: { type: [OrderStatusEnum], description: "Any of these statuses." },
-  createdAfter: { type: "DateTime", description: "Inclusive lower bound on createdAt." },
-  createdBefore: { type: "DateTime", description: "Exclusive upper bound on createdAt." },
-  minTotalCents: { type: "Int", description: "Inclusive bounds on total.cents." },
-  maxTotalCents: { type: "Int" },
-} as const;
-
-const UserOrdersFilterInput = builder.inputType("UserOrdersFilter", {
-  fields: (t) => ({
-    status: t.field({ type: [OrderStatusEnum] }),
-    createdAfter: t.field({ type: "DateTime" }),
-    createdBefore: t.field({ type: "DateTime" }),
-    minTotalCents: t.int(),
-    maxTotalCents: t.int(),
-  }),
+/** The filter fields `User.orders` and `Query.orders` share. */
+const orderFilterFields = (t: PothosSchemaTypes.InputFieldBuilder<SchemaTypes, "InputObject">) => ({
+  status: t.field({ type: [OrderStatusEnum], description: "Any of these statuses." }),
+  createdAfter: t.field({ type: "DateTime", description: "Inclusive lower bound on createdAt." }),
+  createdBefore: t.field({ type: "DateTime", description: "Exclusive upper bound on createdAt." }),
+  minTotalCents: t.int({ description: "Inclusive bounds on total.cents." }),
+  maxTotalCents: t.int(),
 });
+
+const UserOrdersFilterInput = builder.inputType("UserOrdersFilter", { fields: orderFilterFields });
 
 const OrderFilterInput = builder.inputType("OrderFilter", {
   fields: (t) => ({
     userId: t.id({ description: "Global ID of the user who placed the orders." }),
-    status: t.field({ type: [OrderStatusEnum], description: userOrdersFilterFields.status.description }),
-    createdAfter: t.field({ type: "DateTime", description: userOrdersFilterFields.createdAfter.description }),
-    createdBefore: t.field({ type: "DateTime", description: userOrdersFilterFields.createdBefore.description }),
-    minTotalCents: t.int({ description: userOrdersFilterFields.minTotalCents.description }),
-    maxTotalCents: t.int(),
+    ...orderFilterFields(t),
   }),
 });
 
@@ -253,45 +244,42 @@ const CancelOrderInput = builder.inputType("CancelOrderInput", {
 
 const notAnOrderId = () => ({ order: null, ...invalidInput("`id` must be the ID of an Order returned by this API.", ["id"]) });
 
-const transitions = [
-  ["confirmOrder", "confirmOrder", "PENDING → CONFIRMED"],
-  ["shipOrder", "shipOrder", "CONFIRMED → SHIPPED"],
-  ["deliverOrder", "deliverOrder", "SHIPPED → DELIVERED"],
-] as const;
+builder.mutationFields((t) => {
+  /** A status transition: decode the order's ID, then let the service apply the machine. */
+  const transition = (description: string, apply: (orders: OrderService, input: OrderTransitionInputShape) => Promise<Result<Order>>) =>
+    t.field({
+      type: OrderPayload,
+      description,
+      args: { input: t.arg({ type: OrderTransitionInput, required: true }) },
+      resolve: async (_, { input }, { services }) => {
+        const id = tryDecodeGlobalIdOf("Order", input.id);
+        if (!id) return notAnOrderId();
+        return toPayload("order", await apply(services.orders, { ...input, id }));
+      },
+    });
 
-builder.mutationFields((t) => ({
-  placeOrder: t.field({
-    type: OrderPayload,
-    args: { input: t.arg({ type: PlaceOrderInput, required: true }) },
-    resolve: async (_, { input }, { services }) => {
-      const userId = tryDecodeGlobalIdOf("User", input.userId);
-      if (!userId) return { order: null, ...invalidInput("`userId` must be the ID of a User returned by this API.", ["userId"]) };
-      return toPayload("order", await services.orders.placeOrder({ ...input, userId }));
-    },
-  }),
-  ...Object.fromEntries(
-    transitions.map(([field, method, description]) => [
-      field,
-      t.field({
-        type: OrderPayload,
-        description,
-        args: { input: t.arg({ type: OrderTransitionInput, required: true }) },
-        resolve: async (_, { input }, { services }) => {
-          const id = tryDecodeGlobalIdOf("Order", input.id);
-          if (!id) return notAnOrderId();
-          return toPayload("order", await services.orders[method]({ ...input, id }));
-        },
-      }),
-    ]),
-  ),
-  cancelOrder: t.field({
-    type: OrderPayload,
-    description: "PENDING or CONFIRMED → CANCELLED",
-    args: { input: t.arg({ type: CancelOrderInput, required: true }) },
-    resolve: async (_, { input }, { services }) => {
-      const id = tryDecodeGlobalIdOf("Order", input.id);
-      if (!id) return notAnOrderId();
-      return toPayload("order", await services.orders.cancelOrder({ ...input, id }));
-    },
-  }),
-}));
+  return {
+    placeOrder: t.field({
+      type: OrderPayload,
+      args: { input: t.arg({ type: PlaceOrderInput, required: true }) },
+      resolve: async (_, { input }, { services }) => {
+        const userId = tryDecodeGlobalIdOf("User", input.userId);
+        if (!userId) return { order: null, ...invalidInput("`userId` must be the ID of a User returned by this API.", ["userId"]) };
+        return toPayload("order", await services.orders.placeOrder({ ...input, userId }));
+      },
+    }),
+    confirmOrder: transition("PENDING → CONFIRMED", (orders, input) => orders.confirmOrder(input)),
+    shipOrder: transition("CONFIRMED → SHIPPED", (orders, input) => orders.shipOrder(input)),
+    deliverOrder: transition("SHIPPED → DELIVERED", (orders, input) => orders.deliverOrder(input)),
+    cancelOrder: t.field({
+      type: OrderPayload,
+      description: "PENDING or CONFIRMED → CANCELLED",
+      args: { input: t.arg({ type: CancelOrderInput, required: true }) },
+      resolve: async (_, { input }, { services }) => {
+        const id = tryDecodeGlobalIdOf("Order", input.id);
+        if (!id) return notAnOrderId();
+        return toPayload("order", await services.orders.cancelOrder({ ...input, id }));
+      },
+    }),
+  };
+});

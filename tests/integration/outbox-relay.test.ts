@@ -1,4 +1,5 @@
 /** The relay on its own: what it publishes, in which order, and what it does with bad events. */
+import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { newId } from "../../src/domain/shared/ids.ts";
@@ -97,7 +98,7 @@ it("dead-letters an event that never passes its schema after a few attempts, kee
   expect(logs.find((line) => line.msg === "event moved to outbox_dead_letters")).toMatchObject({ eventId: broken, deadLetters: 1 });
 });
 
-it("publishes every claimed event that heads its order's queue, even when later events of that order were not claimed", async () => {
+it("publishes in batches, oldest first, numbering events in publication order", async () => {
   const [x, y, z] = [newId(), newId(), newId()];
   const ids = [await insertEvent(x, validData(x)), await insertEvent(y, validData(y)), await insertEvent(z, validData(z))];
   const later = await insertEvent(y, { ...validData(y), status: "CONFIRMED", previousStatus: "PENDING", version: 2 }, "order.confirmed");
@@ -106,6 +107,26 @@ it("publishes every claimed event that heads its order's queue, even when later 
   expect(published.map((e) => e.id)).toEqual(ids);
   expect(await r.relayBatch()).toBe(1);
   expect(published.map((e) => e.id)).toEqual([...ids, later]);
+  const positions = await db.orm.em.fork().execute<{ id: string; position: string }[]>("select id, position from outbox_events order by position");
+  expect(positions.map((row) => row.id)).toEqual([...ids, later]);
+  expect(positions.map((row) => Number(row.position))).toEqual([1, 2, 3, 4]);
+});
+
+it("lets one relay publish at a time; the other stands by", async () => {
+  const id = newId();
+  await insertEvent(id, validData(id));
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const slow = createOutboxRelay({ orm: db.orm, databaseUrl: db.url, logger, publish: async (event) => {
+    await held;
+    published.push(event);
+  } });
+  const first = slow.relayBatch();
+  await expect.poll(async () => (await db.orm.em.fork().execute<{ n: number }[]>("select count(*)::int as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())"))[0]?.n).toBe(1);
+  expect(await relay().relayBatch()).toBe(0);
+  release();
+  expect(await first).toBe(1);
+  expect(published).toHaveLength(1);
 });
 
 it("keeps events pending while the bus is down and publishes them in order once it is back", async () => {
@@ -121,26 +142,69 @@ it("keeps events pending while the bus is down and publishes them in order once 
   expect(published.map((e) => e.id)).toEqual(events);
 });
 
-it("prunes published events older than the retention period, never pending ones", async () => {
-  const [x, y] = [newId(), newId()];
-  await insertEvent(x, validData(x));
+it("prunes published events older than the retention period, never pending ones nor the newest", async () => {
+  const [old, newest, pending] = [newId(), newId(), newId()];
+  await insertEvent(old, validData(old));
+  await insertEvent(newest, validData(newest));
   await relay().relayBatch();
-  await insertEvent(y, validData(y));
+  await insertEvent(pending, validData(pending));
   await db.orm.em.fork().execute("update outbox_events set published_at = now() - interval '2 hours' where published_at is not null");
   expect(await relay({ retentionMs: 3_600_000 }).prune()).toBe(1);
-  const rows = await db.orm.em.fork().execute<{ aggregate_id: string }[]>("select aggregate_id from outbox_events");
-  expect(rows).toEqual([{ aggregate_id: y }]);
+  const rows = await db.orm.em.fork().execute<{ aggregate_id: string }[]>("select aggregate_id from outbox_events order by seq");
+  expect(rows.map((row) => row.aggregate_id)).toEqual([newest, pending]);
 });
 
-it("replays full pages past events that break their schema, so a short page still means the end", async () => {
+it("replays published events in publication order, skipping any that break the schema without ending a page early", async () => {
   const order = newId();
   const anchor = await insertEvent(order, validData(order));
-  await insertEvent(order, { orderId: order }); // invalid
   const next = [await insertEvent(order, validData(order)), await insertEvent(order, validData(order))];
+  const unpublished = await insertEvent(newId(), validData(order));
+  await relay({ batchSize: 3 }).relayBatch();
+  // An event published under an older schema that no longer passes today's.
+  const legacy = newId();
+  await db.orm.em.fork().execute(
+    `insert into outbox_events (id, type, stream, aggregate_id, user_id, occurred_at, data, published_at, position)
+     select ?, 'order.placed', 'order', ?, ?, now(), '{}', now(), 2 + (select max(position) from outbox_events)`,
+    [legacy, order, order],
+  );
+  const last = await insertEvent(order, validData(order));
+  await relay({ batchSize: 10 }).relayBatch();
+  expect(published.map((e) => e.id)).toEqual([anchor, ...next, unpublished, last]);
+
   const log = createMikroOrmEventLog(db.orm.em);
   const route = { stream: "order" as const, orderId: order };
   expect((await log.getAfter(anchor, route, 2)).map((e) => e.id)).toEqual(next);
-  expect((await log.getAfter(null, route, 10)).map((e) => e.id)).toEqual([anchor, ...next]);
-  expect(await log.latestId(route)).toBe(next[1]);
+  expect((await log.getAfter(next[1]!, route, 1)).map((e) => e.id)).toEqual([last]);
+  expect((await log.getAfter(null, route, 10)).map((e) => e.id)).toEqual([anchor, ...next, last]);
+  expect(await log.latestId(route)).toBe(last);
   await expect(log.getAfter(newId(), route, 1)).rejects.toThrow(/no event has id/);
+});
+
+it("resumes exactly after the event a client saw, even when an earlier-inserted event commits later", async () => {
+  const [slow, fast] = [newId(), newId()];
+  const writer = new pg.Client({ connectionString: db.url });
+  await writer.connect();
+  try {
+    // A transaction inserts its event first but commits last: insertion order is not commit order.
+    await writer.query("begin");
+    const slowEvent = newId();
+    await writer.query(`insert into outbox_events (id, type, stream, aggregate_id, user_id, occurred_at, data) values ($1, 'order.placed', 'order', $2, $2, now(), $3)`, [
+      slowEvent,
+      slow,
+      JSON.stringify(validData(slow)),
+    ]);
+    const fastEvent = await insertEvent(fast, validData(fast));
+    await relay().relayBatch();
+    expect(published.map((e) => e.id)).toEqual([fastEvent]);
+    await writer.query("commit");
+    await relay().relayBatch();
+    expect(published.map((e) => e.id)).toEqual([fastEvent, slowEvent]);
+
+    // A client that saw only the fast event resumes after it and gets the slow one, once.
+    const log = createMikroOrmEventLog(db.orm.em);
+    expect((await log.getAfter(fastEvent, { stream: "order" }, 10)).map((e) => e.id)).toEqual([slowEvent]);
+    expect(await log.getAfter(slowEvent, { stream: "order" }, 10)).toEqual([]);
+  } finally {
+    await writer.end();
+  }
 });

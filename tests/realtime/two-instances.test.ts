@@ -111,6 +111,29 @@ describe("subscriptions across instances", () => {
     await Promise.all([all.close(), one.close()]);
   });
 
+  it("resumes on another instance exactly after the last event a client saw", async () => {
+    const erin = await createUser(a, "erin@example.com");
+    await outboxDrained(a);
+    const first = subscribe(b.websocketUrl, ORDER_EVENTS, { userId: erin });
+    await waitForSubscribers(redis.url, channelFor(prefix, { stream: "order", userId: rawId(erin) }));
+    const order = await placeOrder(a, erin);
+    const [seen] = await first.waitFor(1);
+    await first.close();
+
+    await post(a, CONFIRM_ORDER, { id: order });
+    await post(b, SHIP_ORDER, { id: order });
+    await outboxDrained(a);
+    const resumed = subscribe(a.websocketUrl, `subscription($u: ID, $after: ID) { orderEvents(userId: $u, after: $after) { id type } }`, {
+      u: erin,
+      after: seen!.orderEvents.id,
+    });
+    expect((await resumed.waitFor(2)).map((e) => e.orderEvents.type)).toEqual(["ORDER_CONFIRMED", "ORDER_SHIPPED"]);
+    await waitForSubscribers(redis.url, channelFor(prefix, { stream: "order", userId: rawId(erin) }));
+    await post(b, CANCEL_ORDER, { id: await placeOrder(b, erin) });
+    expect((await resumed.waitFor(4)).slice(2).map((e) => e.orderEvents.type)).toEqual(["ORDER_PLACED", "ORDER_CANCELLED"]);
+    await resumed.close();
+  });
+
   it("rejects malformed subscription arguments with BAD_USER_INPUT", async () => {
     const sub = subscribe(b.websocketUrl, `subscription { orderEvents(after: "not-an-event") { id } }`);
     await expect(sub.waitFor(1, 2000)).rejects.toThrow(/BAD_USER_INPUT/);

@@ -31,7 +31,8 @@ export function subscribe<T = Record<string, any>>(url: string, query: string, v
         waiters.forEach((wake) => wake());
       },
       error: (error) => {
-        errors.push(error);
+        if (Array.isArray(error)) errors.push(...(error as unknown[]));
+        else errors.push(error);
         waiters.forEach((wake) => wake());
       },
       complete: () => {},

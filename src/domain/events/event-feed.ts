@@ -73,7 +73,13 @@ export function createEventFeed({ log, bus, replayPageSize = 500, recentIdsPerSu
           });
           return queue;
         };
-        const stopListening = bus.onReconnect(() => void run(() => replayFrom(lastId)));
+        const stopListening = bus.onReconnect(
+          () =>
+            void run(async () => {
+              await bus.ready(); // resubscribed, so nothing published from here on is missed
+              await replayFrom(lastId);
+            }),
+        );
         void stop.then(stopListening);
 
         await run(async () => {

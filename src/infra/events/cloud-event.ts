@@ -55,21 +55,22 @@ const SOURCES = { user: "/ordergraph/users", order: "/ordergraph/orders" } as co
 
 /** The envelope for a domain event; throws `InvalidEventError` when the event breaks its schema. */
 export function toCloudEvent(event: DomainEvent, traceparent?: string | null): CloudEvent {
-  const candidate = {
-    specversion: "1.0",
-    id: event.id,
-    source: SOURCES[event.stream],
-    type: event.type,
-    time: event.occurredAt.toISOString(),
-    subject: event.aggregateId,
-    datacontenttype: "application/json",
-    data: event.data,
-    ...(traceparent ? { traceparent } : {}),
-  };
-  const parsed = CloudEventSchema.safeParse(candidate);
+  const parsed = CloudEventSchema.safeParse(toCandidate(event, traceparent));
   if (!parsed.success) throw new InvalidEventError(`event ${event.id} (${event.type}) breaks its schema: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
+
+const toCandidate = (event: DomainEvent, traceparent?: string | null) => ({
+  specversion: "1.0",
+  id: event.id,
+  source: SOURCES[event.stream],
+  type: event.type,
+  time: event.occurredAt.toISOString(),
+  subject: event.aggregateId,
+  datacontenttype: "application/json",
+  data: event.data,
+  ...(traceparent ? { traceparent } : {}),
+});
 
 /** The domain event in a received message; throws `InvalidEventError` when it is not a valid envelope. */
 export function fromCloudEvent(message: unknown): DomainEvent {
@@ -85,4 +86,9 @@ export function fromCloudEvent(message: unknown): DomainEvent {
     occurredAt: new Date(time),
     data,
   } as DomainEvent;
+}
+
+/** Whether an event passes the wire schema (what the relay would publish). */
+export function isPublishable(event: DomainEvent): boolean {
+  return CloudEventSchema.safeParse(toCandidate(event)).success;
 }

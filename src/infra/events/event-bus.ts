@@ -32,6 +32,22 @@ export interface EventBusOptions {
 
 type Topics = Record<string, [CloudEvent]>;
 
+/**
+ * JSON that does not throw on a malformed message: anything may be published on a channel, and
+ * a parse error inside the Redis client's message handler would crash the process. What does
+ * not parse is passed on as-is and rejected by event validation like any other invalid message.
+ */
+const tolerantJson = {
+  stringify: (message: unknown) => JSON.stringify(message),
+  parse: (message: string): unknown => {
+    try {
+      return JSON.parse(message);
+    } catch {
+      return message;
+    }
+  },
+};
+
 export function channelFor(prefix: string, route: EventRoute): string {
   if (route.stream === "order" && route.orderId) return `${prefix}:order-events:order:${route.orderId}`;
   if (route.userId) return `${prefix}:${route.stream}-events:user:${route.userId}`;
@@ -64,7 +80,7 @@ export function createEventBus({ redisUrl, channelPrefix = "ordergraph", logger 
   }
 
   const pubSub = createPubSub<Topics>(
-    publishClient && subscribeClient ? { eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) } : {},
+    publishClient && subscribeClient ? { eventTarget: createRedisEventTarget({ publishClient, subscribeClient, serializer: tolerantJson }) } : {},
   );
 
   return {
@@ -106,7 +122,9 @@ export function createEventBus({ redisUrl, channelPrefix = "ordergraph", logger 
     },
 
     async close() {
-      await Promise.all([publishClient?.quit().catch(() => {}), subscribeClient?.quit().catch(() => {})]);
+      // quit() waits for pending replies; while Redis is unreachable it fails, so drop the socket.
+      const clients = [publishClient, subscribeClient].filter((client): client is Redis => client !== undefined);
+      await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
     },
   };
 }

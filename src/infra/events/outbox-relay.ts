@@ -1,9 +1,12 @@
 /**
  * The outbox relay: publishes committed events to the event bus and marks them published.
  *
- * - Every instance runs one; they share the work by claiming rows with FOR UPDATE SKIP LOCKED.
- * - Per-aggregate order holds across relays: a relay publishes an aggregate's pending events only
- *   as a prefix of that aggregate's queue, never an event whose predecessor another relay holds.
+ * - Every instance runs one. They take turns: a relay publishes only while it holds a
+ *   transaction-scoped advisory lock, and claims rows with FOR UPDATE SKIP LOCKED, so any
+ *   instance can take over the moment another stops. Publication is serialized on purpose: each
+ *   published event gets the next `position`, and live delivery happens in that same order, so
+ *   a client resuming after the event it saw last (`after:`) gets exactly what came next — no
+ *   gap, no repeat — and every order's and user's events stay in commit order.
  * - It wakes on NOTIFY after a commit and also polls, retries with backoff while the bus is
  *   down, moves events that can never be published to outbox_dead_letters after a few attempts,
  *   and prunes published events once they are older than the retention period.
@@ -46,6 +49,9 @@ export interface OutboxRelay {
   prune(): Promise<number>;
 }
 
+/** The advisory lock a relay holds while publishing (an arbitrary, fixed 64-bit key). */
+const RELAY_LOCK_KEY = 0x6f7264657267n; // "orderg"
+
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { orm, publish, logger } = options;
   const batchSize = options.batchSize ?? 100;
@@ -69,30 +75,16 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     let publishError: unknown;
     const handled = await orm.em.fork().transactional(async (em) => {
       const db = em.getKysely();
+      const { rows: lock } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) as locked`.execute(db);
+      if (!lock[0]?.locked) return 0; // another relay is publishing; it takes these too
       const { rows: claimed } = await sql<OutboxRow>`
         select ${OUTBOX_COLUMNS} from outbox_events where published_at is null
         order by seq limit ${batchSize} for update skip locked`.execute(db);
-      if (claimed.length === 0) return 0;
-
-      // An aggregate's events are published in order: only those whose every unpublished
-      // predecessor is also claimed here. The rest wait for the relay that holds them.
-      const aggregates = [...new Set(claimed.map((row) => row.aggregate_id))];
-      const { rows: queued } = await sql<{ aggregate_id: string; seq: string }>`
-        select aggregate_id, seq from outbox_events
-        where published_at is null and aggregate_id = any(${aggregates}::uuid[]) order by seq`.execute(db);
-      const claimedSeqs = new Set(claimed.map((row) => row.seq));
-      const waiting = new Set<string>();
-      const publishable = new Set<string>();
-      for (const { aggregate_id, seq } of queued) {
-        if (waiting.has(aggregate_id)) continue;
-        if (claimedSeqs.has(seq)) publishable.add(seq);
-        else waiting.add(aggregate_id);
-      }
 
       const published: string[] = [];
-      const failed = new Set<string>(); // aggregates whose event failed validation in this batch
+      const failed = new Set<string>(); // aggregates whose event failed validation: their later events wait
       for (const row of claimed) {
-        if (!publishable.has(row.seq) || failed.has(row.aggregate_id)) continue;
+        if (failed.has(row.aggregate_id)) continue;
         let event: CloudEvent;
         try {
           event = toCloudEvent(eventFromRow(row), row.traceparent);
@@ -111,7 +103,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         published.push(row.seq);
       }
       if (published.length > 0) {
-        await sql`update outbox_events set published_at = now() where seq = any(${published}::bigint[])`.execute(db);
+        await sql`
+          update outbox_events as o set published_at = now(), position = last.position + published.ordinality
+          from (select coalesce(max(position), 0) as position from outbox_events) as last,
+               unnest(${published}::bigint[]) with ordinality as published(seq, ordinality)
+          where o.seq = published.seq`.execute(db);
       }
       return published.length;
     });
@@ -135,14 +131,22 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function prune(): Promise<number> {
-    const { rows } = await sql<{ count: number }>`
-      with pruned as (
-        delete from outbox_events where seq in (
-          select seq from outbox_events
-          where published_at < now() - make_interval(secs => ${retentionMs / 1000}) limit 10000)
-        returning 1)
-      select count(*)::int as count from pruned`.execute(orm.em.fork().getKysely());
-    return rows[0]?.count ?? 0;
+    let total = 0;
+    for (;;) {
+      // The newest published event is kept, so positions keep growing after an idle period.
+      const { rows } = await sql<{ count: number }>`
+        with pruned as (
+          delete from outbox_events where seq in (
+            select seq from outbox_events
+            where published_at < now() - make_interval(secs => ${retentionMs / 1000})
+              and position < (select max(position) from outbox_events)
+            limit 10000)
+          returning 1)
+        select count(*)::int as count from pruned`.execute(orm.em.fork().getKysely());
+      const count = rows[0]?.count ?? 0;
+      total += count;
+      if (count < 10_000) return total;
+    }
   }
 
   async function loop() {
@@ -172,6 +176,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   /** Waits until `ms` pass, `wake()` is called or the relay stops. */
   async function idle(ms: number) {
+    if (stopped) return;
     const controller = new AbortController();
     wakeUp = () => controller.abort();
     await sleep(ms, undefined, { signal: controller.signal }).catch(() => {});
@@ -204,8 +209,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 function listen(databaseUrl: string, onNotify: () => void, logger: Logger) {
   let stopped = false;
   let client: pg.Client | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
   let attempt = 0;
   const connect = async () => {
+    if (stopped) return;
     const current = new pg.Client({ connectionString: databaseUrl, application_name: "ordergraph-outbox-listener" });
     client = current;
     let failed = false;
@@ -214,7 +221,7 @@ function listen(databaseUrl: string, onNotify: () => void, logger: Logger) {
       failed = true;
       current.removeAllListeners("notification");
       current.end().catch(() => {});
-      setTimeout(() => void connect(), Math.min(30_000, 100 * 2 ** attempt++)).unref();
+      retryTimer = setTimeout(() => void connect(), Math.min(30_000, 100 * 2 ** attempt++));
     };
     current.on("error", (error) => {
       logger.debug({ err: error }, "outbox listener connection error");
@@ -223,6 +230,10 @@ function listen(databaseUrl: string, onNotify: () => void, logger: Logger) {
     current.on("end", retry);
     try {
       await current.connect();
+      if (stopped) {
+        await current.end();
+        return;
+      }
       current.on("notification", onNotify);
       await current.query(`LISTEN ${OUTBOX_CHANNEL}`);
       attempt = 0;
@@ -235,6 +246,7 @@ function listen(databaseUrl: string, onNotify: () => void, logger: Logger) {
   return {
     async stop() {
       stopped = true;
+      clearTimeout(retryTimer);
       await client?.end().catch(() => {});
     },
   };

@@ -8,7 +8,7 @@ export const OutboxEventEntity = defineEntity({
   name: "OutboxEvent",
   tableName: "outbox_events",
   properties: {
-    /** Commit order within an aggregate, and the replay order. */
+    /** Insertion order; within one aggregate also commit order. */
     seq: p.bigint("number").primary().autoincrement(),
     id: p.uuid().unique("idx_outbox_events_id"),
     type: p.text(),
@@ -20,6 +20,8 @@ export const OutboxEventEntity = defineEntity({
     traceparent: p.text().nullable(),
     createdAt: p.datetime().columnType("timestamptz").defaultRaw("now()"),
     publishedAt: p.datetime().columnType("timestamptz").nullable(),
+    /** Publication order, assigned as the relay publishes: what replays and resumes follow. */
+    position: p.bigint("number").nullable().unique("idx_outbox_events_position"),
     attempts: p.integer().default(0),
     lastError: p.text().nullable(),
   },

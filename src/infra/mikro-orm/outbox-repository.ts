@@ -1,8 +1,9 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { sql, type RawBuilder } from "kysely";
 import type { DomainEvent } from "../../domain/events/domain-event.ts";
+import type { RequestMetadata } from "../../domain/shared/request-metadata.ts";
 import { UnknownEventError, type EventLog, type EventOutbox, type EventRoute } from "../../domain/events/event-ports.ts";
-import { toCloudEvent } from "../events/cloud-event.ts";
+import { isPublishable } from "../events/cloud-event.ts";
 import { OutboxEventEntity } from "./outbox-entities.ts";
 import { toDate } from "./keyset-sql.ts";
 
@@ -39,7 +40,7 @@ export const eventFromRow = (row: OutboxRow): DomainEvent =>
   }) as unknown as DomainEvent;
 
 /** Appends events to the outbox in the unit of work's transaction. */
-export function createMikroOrmOutbox(em: EntityManager, metadata: { traceparent?: string } = {}): EventOutbox {
+export function createMikroOrmOutbox(em: EntityManager, metadata: RequestMetadata = {}): EventOutbox {
   return {
     async append(events) {
       for (const event of events) {
@@ -61,15 +62,6 @@ export function createMikroOrmOutbox(em: EntityManager, metadata: { traceparent?
   };
 }
 
-const isValid = (event: DomainEvent) => {
-  try {
-    toCloudEvent(event);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 function routeConditions(route: EventRoute): RawBuilder<unknown> {
   const conditions = [sql`stream = ${route.stream}`];
   if (route.userId !== undefined) conditions.push(sql`user_id = ${route.userId}::uuid`);
@@ -77,33 +69,38 @@ function routeConditions(route: EventRoute): RawBuilder<unknown> {
   return sql.join(conditions, sql` and `);
 }
 
-/** Recorded events, published or not, for replays. Dead-lettered events are not replayed. */
+/** Published events, for replays and catch-ups. Dead-lettered events are never replayed. */
 export function createMikroOrmEventLog(em: EntityManager): EventLog {
   const db = () => em.fork().getKysely();
   return {
     async latestId(route) {
-      const { rows } = await sql<{ id: string }>`select id from outbox_events where ${routeConditions(route)} order by seq desc limit 1`.execute(db());
+      const { rows } = await sql<{ id: string }>`
+        select id from outbox_events where position is not null and ${routeConditions(route)}
+        order by position desc limit 1`.execute(db());
       return rows[0]?.id ?? null;
     },
     async getAfter(afterId, route, limit) {
-      let seq = "0";
+      let position = "0";
       if (afterId !== null) {
-        const { rows: anchor } = await sql<{ seq: string }>`select seq from outbox_events where id = ${afterId}::uuid`.execute(db());
+        const { rows: anchor } = await sql<{ position: string | null }>`select position from outbox_events where id = ${afterId}::uuid`.execute(db());
         if (!anchor[0]) throw new UnknownEventError(afterId);
-        seq = anchor[0].seq;
+        // Not published yet: no client can have seen it, and nothing published comes after it.
+        if (anchor[0].position === null) return [];
+        position = anchor[0].position;
       }
-      // Replays hand out only events that pass the wire schema, as live delivery does; a page
-      // is refilled past any that do not, so a short page still means "no more".
+      // Only published events, in publication order: what live subscribers saw, in that order.
+      // Events that fail the wire schema are skipped and the page refilled, so a short page
+      // still means "no more".
       const events: DomainEvent[] = [];
       while (events.length < limit) {
         const wanted = limit - events.length;
-        const { rows } = await sql<OutboxRow>`
-          select ${OUTBOX_COLUMNS} from outbox_events
-          where seq > ${seq}::bigint and ${routeConditions(route)}
-          order by seq limit ${wanted}`.execute(db());
-        events.push(...rows.map(eventFromRow).filter(isValid));
+        const { rows } = await sql<OutboxRow & { position: string }>`
+          select ${OUTBOX_COLUMNS}, position from outbox_events
+          where position > ${position}::bigint and ${routeConditions(route)}
+          order by position limit ${wanted}`.execute(db());
+        events.push(...rows.map(eventFromRow).filter(isPublishable));
         if (rows.length < wanted) break;
-        seq = rows.at(-1)!.seq;
+        position = rows.at(-1)!.position;
       }
       return events;
     },

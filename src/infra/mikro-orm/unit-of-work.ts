@@ -5,16 +5,11 @@ import {
   type EntityManager,
 } from "@mikro-orm/postgresql";
 import { ConcurrentUpdateError, MissingReferenceError, UniquenessViolationError } from "../../domain/shared/persistence-errors.ts";
+import type { RequestMetadata } from "../../domain/shared/request-metadata.ts";
 import type { Repositories, UnitOfWork } from "../../domain/shared/unit-of-work.ts";
 import { createMikroOrmOrderRepository } from "./order-repository.ts";
 import { createMikroOrmOutbox } from "./outbox-repository.ts";
 import { createMikroOrmUserRepository } from "./user-repository.ts";
-
-/** What a request knows that its events should carry. */
-export interface RequestMetadata {
-  /** W3C trace context of the request that caused the change. */
-  readonly traceparent?: string;
-}
 
 export const createMikroOrmRepositories = (em: EntityManager, metadata: RequestMetadata = {}): Repositories => ({
   users: createMikroOrmUserRepository(em),
