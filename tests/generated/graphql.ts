@@ -114,10 +114,14 @@ export type UserFilter = {
 };
 
 export type UserOrdersFilter = {
+  /** Inclusive lower bound on createdAt. */
   createdAfter?: string | null | undefined;
+  /** Exclusive upper bound on createdAt. */
   createdBefore?: string | null | undefined;
   maxTotalCents?: number | null | undefined;
+  /** Inclusive bounds on total.cents. */
   minTotalCents?: number | null | undefined;
+  /** Any of these statuses. */
   status?: Array<OrderStatus> | null | undefined;
 };
 
