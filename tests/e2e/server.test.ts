@@ -29,7 +29,8 @@ describe("configuration", () => {
 
 describe("serving", () => {
   it("serves GraphQL and GraphiQL, and on SIGTERM finishes all 20 in-flight requests before exiting 0", async () => {
-    const server = startServerProcess({ DATABASE_URL: db.url, DATABASE_POOL_SIZE: "5" });
+    // A pool as large as the burst, so "in flight" is visible: every request waits on the lock.
+    const server = startServerProcess({ DATABASE_URL: db.url, DATABASE_POOL_SIZE: "25" });
     const url = await server.ready;
     expect(server.output.join("\n")).toMatch(/database schema is up to date|applied/);
 
@@ -41,12 +42,13 @@ describe("serving", () => {
     const locker = new pg.Client({ connectionString: db.url });
     await locker.connect();
     await locker.query("begin; lock table users in access exclusive mode");
-    const requests = Array.from({ length: 20 }, () => post(url, "{ users(first: 1) { totalCount } }"));
+    // One statement per request, so 20 waiting backends means 20 requests inside the server.
+    const requests = Array.from({ length: 20 }, () => post(url, "{ users(first: 1) { nodes { id } } }"));
     const monitor = new pg.Client({ connectionString: db.url });
     await monitor.connect();
     for (let waited = 0; ; waited += 20) {
       const { rows } = await monitor.query("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()");
-      if (rows[0].n >= 5) break;
+      if (rows[0].n >= 20) break;
       if (waited > 10_000) throw new Error("requests never reached the database");
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -57,7 +59,7 @@ describe("serving", () => {
 
     const responses = await Promise.all(requests);
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
-    for (const response of responses) expect(await response.json()).toEqual({ data: { users: { totalCount: 0 } } });
+    for (const response of responses) expect(await response.json()).toEqual({ data: { users: { nodes: [] } } });
     expect(await server.exited).toBe(0);
     expect(server.output.join("\n")).toContain("stopped");
   });
