@@ -1,7 +1,7 @@
 /**
  * createApp builds the GraphQL handlers from their dependencies and does not listen: HTTP through
  * graphql-yoga, WebSocket subscriptions through graphql-ws on yoga's envelop, so validation,
- * error masking and (later) limits apply to both. instance.ts attaches them to a server.
+ * limits, error masking, logging and metrics apply to both. instance.ts attaches them to a server.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
@@ -9,11 +9,21 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import type { ServerOptions } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
-import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import type { Context } from "./context.ts";
 import type { RequestMetadata } from "./domain/shared/request-metadata.ts";
 import type { Logger } from "./logger.ts";
+import { useErrorMasking } from "./plugins/error-masking.ts";
+import { useHttpEndpoints, type ReadinessReport } from "./plugins/http-endpoints.ts";
+import { createMetrics, type Metrics } from "./plugins/metrics.ts";
+import { useNulGuard } from "./plugins/nul-guard.ts";
+import { useObservability } from "./plugins/observability.ts";
+import { useOperationLimits, type OperationLimits } from "./plugins/operation-limits.ts";
+import { useOperationTimeout } from "./plugins/operation-timeout.ts";
+import { useRequestBodyLimit } from "./plugins/request-limits.ts";
 
 export interface AppDeps {
   readonly schema: GraphQLSchema;
@@ -26,11 +36,41 @@ export interface AppDeps {
   readonly connectionInitWaitTimeoutMs?: number;
   /** Interval of WebSocket pings; a client that misses a pong is dropped (default 12000 ms). */
   readonly keepAliveMs?: number;
+  /** Depth, alias, token, directive and cost limits (default DEFAULT_LIMITS). */
+  readonly limits?: OperationLimits;
+  /** Longest a query or mutation may run (default 10000 ms). */
+  readonly operationTimeoutMs?: number;
+  /** Largest HTTP request body (default 1 MiB; larger: 413). */
+  readonly maxBodyBytes?: number;
+  /** Largest WebSocket message (default 1 MiB; larger: the socket closes with 1009). */
+  readonly websocketMaxPayloadBytes?: number;
+  /** Answer introspection queries (default true). */
+  readonly introspection?: boolean;
+  /** Origins allowed by CORS: "*" for any, a list, or false for no CORS headers (default false). */
+  readonly corsOrigins?: "*" | readonly string[] | false;
+  /** Metrics registry and instruments (default: a fresh registry). */
+  readonly metrics?: Metrics;
+  /** What /health/ready reports (default: always ready). */
+  readonly readiness?: () => Promise<ReadinessReport>;
+  /** Null while operations can be served; otherwise why not, answered with 503 (default: always served). */
+  readonly unavailable?: () => string | null;
 }
+
+export const DEFAULT_LIMITS: OperationLimits = {
+  maxDepth: 12,
+  maxAliases: 30,
+  maxTokens: 2000,
+  maxDirectives: 20,
+  maxCost: 50_000,
+  blockFieldSuggestions: false,
+};
+
+const MIB = 1024 * 1024;
 
 export interface App {
   /** The HTTP handler: `yoga.fetch` for tests, `yoga.requestListener` for node:http. */
   readonly yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  readonly metrics: Metrics;
   /** graphql-ws on a WebSocketServer without a port: route HTTP upgrades to it. */
   readonly websockets: {
     readonly server: WebSocketServer;
@@ -47,7 +87,9 @@ const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 /** What yoga's context function receives: an HTTP request, or our fields for a WebSocket operation. */
 type InitialContext = { request?: Request; websocket?: { requestId: string; metadata: RequestMetadata } };
 
-export function createApp({ schema, createContext, logger, graphiql = true, connectionInitWaitTimeoutMs = 3000, keepAliveMs = 12_000 }: AppDeps): App {
+export function createApp(deps: AppDeps): App {
+  const { schema, createContext, logger, graphiql = true, connectionInitWaitTimeoutMs = 3000, keepAliveMs = 12_000 } = deps;
+  const metrics = deps.metrics ?? createMetrics();
   const requestIds = new WeakMap<Request, string>();
   const requestIdOf = (request: Request) => {
     let id = requestIds.get(request);
@@ -73,6 +115,7 @@ export function createApp({ schema, createContext, logger, graphiql = true, conn
       warn: (...args) => logger.warn(args),
       error: (...args) => logger.error(args),
     },
+    cors: deps.corsOrigins ? { origin: deps.corsOrigins === "*" ? "*" : [...deps.corsOrigins], credentials: false, maxAge: 600 } : false,
     context: (initial: InitialContext) => {
       if (initial.websocket) return createContext(initial.websocket.requestId, initial.websocket.metadata);
       const request = initial.request!;
@@ -84,11 +127,26 @@ export function createApp({ schema, createContext, logger, graphiql = true, conn
           response.headers.set("x-request-id", requestIdOf(request));
         },
       },
-      useUnexpectedErrorMasking(logger),
+      useHttpEndpoints({
+        readiness: deps.readiness ?? (async () => ({ ready: true, checks: {} })),
+        registry: metrics.registry,
+        unavailable: deps.unavailable ?? (() => null),
+        graphqlPath: GRAPHQL_PATH,
+      }),
+      useRequestBodyLimit(deps.maxBodyBytes ?? MIB),
+      // Browsers send a JSON POST only after a CORS preflight; anything a page could send without
+      // one (a GET, a form post) must carry this header, which a cross-site page cannot add.
+      useCSRFPrevention({ requestHeaders: ["x-graphql-csrf", "graphql-preflight"] }),
+      ...(deps.introspection === false ? [useDisableIntrospection()] : []),
+      ...useOperationLimits(deps.limits ?? DEFAULT_LIMITS),
+      useNulGuard(),
+      useOperationTimeout(deps.operationTimeoutMs ?? 10_000),
+      useObservability(logger, metrics),
+      useErrorMasking(logger),
     ],
   });
 
-  const websocketServer = new WebSocketServer({ noServer: true });
+  const websocketServer = new WebSocketServer({ noServer: true, maxPayload: deps.websocketMaxPayloadBytes ?? MIB });
   type EnvelopedArgs = ExecutionArgs & { rootValue: { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown } };
   /** What `yoga.getEnveloped` hands back: yoga's pipeline, bound to one WebSocket operation. */
   type Enveloped = {
@@ -129,6 +187,7 @@ export function createApp({ schema, createContext, logger, graphiql = true, conn
 
   return {
     yoga,
+    metrics,
     websockets: {
       server: websocketServer,
       async close() {
@@ -137,61 +196,6 @@ export function createApp({ schema, createContext, logger, graphiql = true, conn
       },
     },
   };
-}
-
-/**
- * Expected errors (a GraphQLError thrown on purpose, with a code) pass through; anything else a
- * resolver throws is logged with the request id and replaced by "Unexpected error.", so no
- * message, stack trace, SQL or constraint name reaches a client. Subscription events too.
- */
-function useUnexpectedErrorMasking(logger: Logger): Plugin<Context> {
-  const mask = (requestId: string, errors: readonly GraphQLError[]) =>
-    errors.map((error) => {
-      if (isOriginalGraphQLError(error)) return error;
-      logger.error({ requestId, err: error.originalError ?? error, path: error.path?.join(".") }, "unexpected error in a resolver");
-      return new GraphQLError("Unexpected error.", { nodes: error.nodes, path: error.path, extensions: { code: "INTERNAL_SERVER_ERROR", requestId } });
-    });
-  return {
-    onExecute({ args }) {
-      const { requestId } = args.contextValue;
-      return {
-        onExecuteDone({ result, setResult }) {
-          if (!("errors" in result) || !result.errors?.length) return;
-          setResult({ ...result, errors: mask(requestId, result.errors as readonly GraphQLError[]) });
-        },
-      };
-    },
-    onSubscribe({ args }) {
-      const { requestId } = args.contextValue;
-      return {
-        onSubscribeResult({ result, setResult }) {
-          // The subscription could not start (its `subscribe` resolver failed): one result.
-          if (!isAsyncIterable(result)) {
-            if (result.errors?.length) setResult({ ...result, errors: mask(requestId, result.errors as readonly GraphQLError[]) });
-            return;
-          }
-          return {
-            onNext({ result: event, setResult: setEvent }) {
-              if (event.errors?.length) setEvent({ ...event, errors: mask(requestId, event.errors as readonly GraphQLError[]) });
-            },
-          };
-        },
-        onSubscribeError({ error, setError }) {
-          // The event stream itself failed after it started.
-          if (!isOriginalGraphQLError(error)) setError(mask(requestId, [error instanceof GraphQLError ? error : new GraphQLError("stream failed", { originalError: error as Error })])[0]);
-        },
-      };
-    },
-  };
-}
-
-const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
-  typeof value === "object" && value !== null && Symbol.asyncIterator in value;
-
-/** Whether an error was raised on purpose as a GraphQLError, rather than wrapping something thrown. */
-function isOriginalGraphQLError(error: unknown): boolean {
-  if (!(error instanceof GraphQLError)) return false;
-  return error.originalError == null || isOriginalGraphQLError(error.originalError);
 }
 
 const GRAPHIQL_DEFAULT_QUERY = `# Welcome to ordergraph. Try:

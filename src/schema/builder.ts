@@ -1,4 +1,5 @@
 import SchemaBuilder from "@pothos/core";
+import ComplexityPlugin from "@pothos/plugin-complexity";
 import RelayPlugin from "@pothos/plugin-relay";
 import type { Context } from "../context.ts";
 import { decodeGlobalId, encodeGlobalId } from "./global-id.ts";
@@ -21,8 +22,12 @@ export type SchemaTypes = PothosSchemaTypes.ExtendDefaultTypes<AppSchemaTypes>;
 
 /** The one Pothos builder. Creating it does no I/O; schema files add their types to it. */
 export const builder = new SchemaBuilder<AppSchemaTypes>({
-  plugins: [RelayPlugin],
+  plugins: [ComplexityPlugin, RelayPlugin],
   defaultFieldNullability: false,
+  // Cost = the rows an operation can return: each field costs 1, and a list multiplies what is
+  // under it only where a field says so (connections by first/last). The limit is enforced at
+  // validation, before anything runs (src/plugins/operation-limits.ts).
+  complexity: { defaultComplexity: 1, defaultListMultiplier: 1 },
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
@@ -32,7 +37,10 @@ export const builder = new SchemaBuilder<AppSchemaTypes>({
     encodeGlobalID: encodeGlobalId,
     decodeGlobalID: decodeGlobalId,
     nodeQueryOptions: { description: "Refetch any object by its global ID; null when it does not exist." },
-    nodesQueryOptions: { description: "Refetch many objects; each position holds the object for that ID or null." },
+    nodesQueryOptions: {
+      description: "Refetch many objects; each position holds the object for that ID or null.",
+      complexity: (args) => ({ field: 1, multiplier: Math.max(args.ids.length, 1) }),
+    },
     pageInfoTypeOptions: { description: "Relay cursor-connection page information." },
     nodeTypeOptions: { description: "An object with a globally unique, opaque ID that `Query.node` can refetch." },
   },

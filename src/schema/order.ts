@@ -5,6 +5,7 @@ import type { OrderService, OrderTransitionInput as OrderTransitionInputShape } 
 import type { OrderStatus } from "../domain/orders/order-status-machine.ts";
 import type { Result } from "../domain/shared/result.ts";
 import { builder, type SchemaTypes } from "./builder.ts";
+import { connectionCost, ITEMS_PER_ORDER_COST } from "./cost.ts";
 import { SortDirectionEnum, toConnection, toPageRequest, type CursorScope } from "./connection.ts";
 import { invalidInput, MutationError, toPayload } from "./errors.ts";
 import { decodeGlobalIdOf, tryDecodeGlobalIdOf } from "./global-id.ts";
@@ -65,6 +66,7 @@ builder.node(OrderRef, {
     items: t.field({
       type: [OrderItemRef],
       description: "Items in the order they were placed.",
+      complexity: { field: 1, multiplier: ITEMS_PER_ORDER_COST },
       resolve: async (order, _, { loaders }) =>
         (await loaders.itemsByOrderId.load(order.id)).map((item) => ({ ...item, currency: order.currency })),
     }),
@@ -153,6 +155,7 @@ builder.objectField(UserRef, "orders", (t) =>
     {
       type: OrderRef,
       description: "This user's orders; default order is createdAt DESC.",
+      complexity: connectionCost,
       args: {
         filter: t.arg({ type: UserOrdersFilterInput }),
         orderBy: t.arg({ type: OrderSortInput }),
@@ -180,6 +183,7 @@ builder.queryFields((t) => ({
     {
       type: OrderRef,
       description: "Default order is createdAt DESC. first/last: 0..100, default 20; first and last together are rejected.",
+      complexity: connectionCost,
       args: {
         filter: t.arg({ type: OrderFilterInput }),
         orderBy: t.arg({ type: OrderSortInput }),

@@ -1,6 +1,7 @@
 import type { User } from "../domain/users/user.ts";
 import type { UserFilter, UserSortField } from "../domain/users/user-repository.ts";
 import { builder } from "./builder.ts";
+import { connectionCost } from "./cost.ts";
 import { SortDirectionEnum, toConnection, toPageRequest, type CursorScope } from "./connection.ts";
 import { invalidInput, MutationError, toPayload } from "./errors.ts";
 import { decodeGlobalIdOf, tryDecodeGlobalIdOf } from "./global-id.ts";
@@ -76,6 +77,7 @@ builder.queryFields((t) => ({
     {
       type: UserRef,
       description: "Default order is createdAt ASC. first/last: 0..100, default 20; first and last together are rejected.",
+      complexity: connectionCost,
       args: {
         filter: t.arg({ type: UserFilterInput }),
         orderBy: t.arg({ type: UserSortInput }),

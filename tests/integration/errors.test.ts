@@ -45,7 +45,7 @@ it("masks an unexpected failure as 'Unexpected error.' and logs it with the requ
     expect(result.errors).toEqual([
       expect.objectContaining({ message: "Unexpected error.", path: ["placeOrder"], extensions: { code: "INTERNAL_SERVER_ERROR", requestId: "req-test-789" } }),
     ]);
-    const logged = api.logs.find((line) => line.requestId === "req-test-789");
+    const logged = api.logs.find((line) => line.requestId === "req-test-789" && line.msg === "unexpected error in a resolver");
     expect(logged).toMatchObject({ level: 50, path: "placeOrder" });
     expect(JSON.stringify(logged)).toMatch(/order_items/);
   } finally {

@@ -12,6 +12,10 @@ export interface OrmOptions {
   onStatement?: (sql: string) => void;
   /** Log every statement MikroORM runs (default false). */
   debug?: boolean;
+  /** Receives the pg pool once created: for metrics, and to log errors of idle connections. */
+  onPool?: (pool: Pool) => void;
+  /** Longest a single SQL statement may run, in ms (default: no limit). */
+  statementTimeoutMs?: number;
 }
 
 // Resolves to <root>/migrations from src/infra/mikro-orm and to <root>/dist/migrations from
@@ -38,28 +42,35 @@ export function ormConfig(options: OrmOptions): Options {
       transactional: true,
       allOrNothing: true,
     },
-    driverOptions: options.onStatement ? { onPoolCreated: countingStatements(options.onStatement) } : {},
+    driverOptions: {
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      onPoolCreated: (pool: Pool) => {
+        if (options.onStatement) countStatements(pool, options.onStatement);
+        options.onPool?.(pool);
+      },
+    },
   });
 }
 
+/** Builds the ORM without connecting; `connect()` it, and `close()` it to release the pool. */
+export const initOrm = (options: OrmOptions): Promise<MikroORM> => MikroORM.init(ormConfig(options));
+
 /** Builds and connects the ORM; `close()` it to release the pool. */
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormConfig(options));
+  const orm = await initOrm(options);
   await orm.connect();
   return orm;
 }
 
 // MikroORM 7.2.1 hands the pg pool it creates to `driverOptions.onPoolCreated`; wrapping each
 // client's `query` sees every statement, the ORM's and Kysely's alike.
-function countingStatements(onStatement: (sql: string) => void) {
-  return (pool: Pool) => {
-    pool.on("connect", (client: PoolClient) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as unknown as { query: typeof query }).query = (...args: unknown[]) => {
-        const [first] = args;
-        onStatement(typeof first === "string" ? first : ((first as { text?: string } | undefined)?.text ?? ""));
-        return query(...args);
-      };
-    });
-  };
+function countStatements(pool: Pool, onStatement: (sql: string) => void) {
+  pool.on("connect", (client: PoolClient) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: typeof query }).query = (...args: unknown[]) => {
+      const [first] = args;
+      onStatement(typeof first === "string" ? first : ((first as { text?: string } | undefined)?.text ?? ""));
+      return query(...args);
+    };
+  });
 }

@@ -1,0 +1,61 @@
+/**
+ * Expected errors (a GraphQLError raised on purpose, with a code) pass through; anything else a
+ * resolver throws is logged with the request id and replaced by "Unexpected error." with that
+ * id in `extensions`, so no message, stack trace, SQL or constraint name reaches a client.
+ * Covers queries, mutations, subscription start-up and every subscription event.
+ */
+import { GraphQLError } from "graphql";
+import type { Plugin } from "graphql-yoga";
+import type { Context } from "../context.ts";
+import type { Logger } from "../logger.ts";
+import { safeError } from "./safe-error.ts";
+
+export function useErrorMasking(logger: Logger): Plugin<Context> {
+  const mask = (requestId: string, errors: readonly GraphQLError[]) =>
+    errors.map((error) => {
+      if (isOriginalGraphQLError(error)) return error;
+      logger.error({ requestId, err: safeError(error.originalError ?? error), path: error.path?.join(".") }, "unexpected error in a resolver");
+      return new GraphQLError("Unexpected error.", { nodes: error.nodes, path: error.path, extensions: { code: "INTERNAL_SERVER_ERROR", requestId } });
+    });
+  return {
+    onExecute({ args }) {
+      const { requestId } = args.contextValue;
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (!("errors" in result) || !result.errors?.length) return;
+          setResult({ ...result, errors: mask(requestId, result.errors as readonly GraphQLError[]) });
+        },
+      };
+    },
+    onSubscribe({ args }) {
+      const { requestId } = args.contextValue;
+      return {
+        onSubscribeResult({ result, setResult }) {
+          // The subscription could not start (its `subscribe` resolver failed): one result.
+          if (!isAsyncIterable(result)) {
+            if (result.errors?.length) setResult({ ...result, errors: mask(requestId, result.errors as readonly GraphQLError[]) });
+            return;
+          }
+          return {
+            onNext({ result: event, setResult: setEvent }) {
+              if (event.errors?.length) setEvent({ ...event, errors: mask(requestId, event.errors as readonly GraphQLError[]) });
+            },
+          };
+        },
+        onSubscribeError({ error, setError }) {
+          // The event stream itself failed after it started.
+          if (!isOriginalGraphQLError(error)) setError(mask(requestId, [error instanceof GraphQLError ? error : new GraphQLError("stream failed", { originalError: error as Error })])[0]);
+        },
+      };
+    },
+  };
+}
+
+/** Whether an error was raised on purpose as a GraphQLError, rather than wrapping something thrown. */
+export function isOriginalGraphQLError(error: unknown): boolean {
+  if (!(error instanceof GraphQLError)) return false;
+  return error.originalError == null || isOriginalGraphQLError(error.originalError);
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === "object" && value !== null && Symbol.asyncIterator in value;

@@ -1,0 +1,84 @@
+/**
+ * Prometheus metrics (prom-client), served at GET /metrics: operations by name, type and
+ * outcome; WebSocket connections and subscriptions; outbox backlog, relay lag and dead letters;
+ * database pool usage; and Node's process metrics.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export interface MetricsSources {
+  /** Open WebSocket connections. */
+  websocketConnections(): number;
+  /** Events waiting to be published, age of the oldest (relay lag), and dead letters. */
+  outbox(): Promise<{ backlog: number; oldestPendingSeconds: number; deadLetters: number }>;
+  /** The database pool, once created. */
+  pool(): { total: number; idle: number; waiting: number } | undefined;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  let sources: MetricsSources | undefined;
+
+  const operations = new Counter({
+    name: "graphql_operations_total",
+    help: "GraphQL operations by name, type and outcome (ok, error, rejected).",
+    labelNames: ["operation", "type", "outcome"] as const,
+    registers: [registry],
+  });
+  const operationDuration = new Histogram({
+    name: "graphql_operation_duration_seconds",
+    help: "Time from parsing to the result, by operation name, type and outcome.",
+    labelNames: ["operation", "type", "outcome"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const subscriptions = new Gauge({ name: "graphql_active_subscriptions", help: "Subscriptions currently running.", registers: [registry] });
+  new Gauge({
+    name: "graphql_websocket_connections",
+    help: "Open WebSocket connections.",
+    registers: [registry],
+    collect() {
+      this.set(sources?.websocketConnections() ?? 0);
+    },
+  });
+  const outbox = { backlog: 0, oldestPendingSeconds: 0, deadLetters: 0 };
+  const outboxGauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        if (name === "outbox_backlog_events" && sources) Object.assign(outbox, await sources.outbox().catch(() => outbox));
+        this.set(read());
+      },
+    });
+  outboxGauge("outbox_backlog_events", "Committed events not yet published.", () => outbox.backlog);
+  outboxGauge("outbox_relay_lag_seconds", "Age of the oldest unpublished event (0 when none).", () => outbox.oldestPendingSeconds);
+  outboxGauge("outbox_dead_letter_events", "Events that could not be published (outbox_dead_letters).", () => outbox.deadLetters);
+  const poolGauge = (name: string, help: string, read: (pool: { total: number; idle: number; waiting: number }) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const pool = sources?.pool();
+        this.set(pool ? read(pool) : 0);
+      },
+    });
+  poolGauge("db_pool_connections", "Connections open in the database pool.", (pool) => pool.total);
+  poolGauge("db_pool_idle_connections", "Idle connections in the database pool.", (pool) => pool.idle);
+  poolGauge("db_pool_waiting_requests", "Queries waiting for a pool connection.", (pool) => pool.waiting);
+
+  return {
+    registry,
+    operations,
+    operationDuration,
+    subscriptions,
+    /** Where the gauges read from; set once the instance is wired. */
+    observe(from: MetricsSources) {
+      sources = from;
+    },
+  };
+}

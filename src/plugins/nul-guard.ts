@@ -1,0 +1,37 @@
+/**
+ * PostgreSQL text cannot hold NUL (U+0000). Rather than fail deep in a query, an operation whose
+ * arguments or variables contain one is refused up front with BAD_USER_INPUT, and nothing runs.
+ */
+import { GraphQLError, Kind, visit, type DocumentNode } from "graphql";
+import type { Plugin } from "graphql-yoga";
+
+const hasNul = (value: unknown): boolean => {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value && typeof value === "object") return Object.values(value).some(hasNul);
+  return false;
+};
+
+const documentHasNul = (document: DocumentNode): boolean => {
+  let found = false;
+  visit(document, {
+    [Kind.STRING]: (node) => {
+      if (node.value.includes("\u0000")) found = true;
+    },
+  });
+  return found;
+};
+
+export function useNulGuard(): Plugin {
+  const refuse = () => ({
+    errors: [new GraphQLError("Text must not contain the NUL character (U+0000).", { extensions: { code: "BAD_USER_INPUT" } })],
+  });
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      if (hasNul(args.variableValues) || documentHasNul(args.document)) setResultAndStopExecution(refuse());
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      if (hasNul(args.variableValues) || documentHasNul(args.document)) setResultAndStopExecution(refuse());
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * One structured log line per operation (request id, operation name and type, duration,
+ * outcome, error codes; never variables, so no personal data), and the matching Prometheus
+ * metrics. Operations refused while parsing or validating are logged and counted as
+ * "rejected", those whose result carries errors as "error".
+ */
+import type { GraphQLError } from "graphql";
+import type { Plugin } from "graphql-yoga";
+import type { Context } from "../context.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "./metrics.ts";
+
+type Outcome = "ok" | "error" | "rejected";
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const label = (name: string | null | undefined) => (name == null ? "anonymous" : NAME.test(name) ? name : "invalid");
+
+const codesOf = (errors: readonly GraphQLError[] | undefined) => [...new Set((errors ?? []).map((error) => String(error.extensions?.code ?? "UNKNOWN")))];
+
+export function useObservability(logger: Logger, metrics: Metrics): Plugin<Context> {
+  const record = (fields: { requestId?: string; traceparent?: string; operation: string; type: string; startedAt: number; outcome: Outcome; errors?: readonly GraphQLError[] }) => {
+    const durationMs = Math.round((performance.now() - fields.startedAt) * 10) / 10;
+    metrics.operations.labels(fields.operation, fields.type, fields.outcome).inc();
+    metrics.operationDuration.labels(fields.operation, fields.type, fields.outcome).observe(durationMs / 1000);
+    const line = {
+      requestId: fields.requestId,
+      traceparent: fields.traceparent,
+      operation: fields.operation,
+      type: fields.type,
+      durationMs,
+      outcome: fields.outcome,
+      ...(fields.errors?.length ? { errorCodes: codesOf(fields.errors) } : {}),
+    };
+    if (fields.outcome === "ok") logger.info(line, "operation");
+    else logger.warn(line, "operation");
+  };
+  const contextOf = (context: unknown) => context as Partial<Context> & { params?: { operationName?: string | null }; traceparent?: string };
+
+  return {
+    onParse({ context }) {
+      const startedAt = performance.now();
+      return ({ result }) => {
+        if (result instanceof Error) {
+          const ctx = contextOf(context);
+          record({ requestId: ctx.requestId, operation: label(ctx.params?.operationName), type: "unknown", startedAt, outcome: "rejected", errors: [result as GraphQLError] });
+        }
+      };
+    },
+    onValidate({ context }) {
+      const startedAt = performance.now();
+      return ({ valid, result }) => {
+        if (!valid) {
+          const ctx = contextOf(context);
+          record({ requestId: ctx.requestId, operation: label(ctx.params?.operationName), type: "unknown", startedAt, outcome: "rejected", errors: result as readonly GraphQLError[] });
+        }
+      };
+    },
+    onExecute({ args }) {
+      const startedAt = performance.now();
+      const operation = label(args.operationName ?? operationNameOf(args.document));
+      const type = operationTypeOf(args.document, args.operationName);
+      return {
+        onExecuteDone({ result }) {
+          const errors = "errors" in result ? (result.errors as readonly GraphQLError[] | undefined) : undefined;
+          record({ requestId: args.contextValue.requestId, operation, type, startedAt, outcome: errors?.length ? "error" : "ok", errors });
+        },
+      };
+    },
+    onSubscribe({ args }) {
+      const startedAt = performance.now();
+      const operation = label(args.operationName ?? operationNameOf(args.document));
+      return {
+        onSubscribeResult({ result }) {
+          if (!(Symbol.asyncIterator in (result as object))) {
+            const errors = (result as { errors?: readonly GraphQLError[] }).errors;
+            record({ requestId: args.contextValue.requestId, operation, type: "subscription", startedAt, outcome: errors?.length ? "error" : "ok", errors });
+            return;
+          }
+          metrics.subscriptions.inc();
+          logger.info({ requestId: args.contextValue.requestId, operation, type: "subscription" }, "subscription started");
+          return {
+            onEnd() {
+              metrics.subscriptions.dec();
+              record({ requestId: args.contextValue.requestId, operation, type: "subscription", startedAt, outcome: "ok" });
+            },
+          };
+        },
+      };
+    },
+  };
+}
+
+type Document = { definitions: readonly { kind: string; name?: { value: string }; operation?: string }[] };
+
+const operationsOf = (document: unknown) => (document as Document).definitions.filter((definition) => definition.kind === "OperationDefinition");
+
+const operationNameOf = (document: unknown) => {
+  const operations = operationsOf(document);
+  return operations.length === 1 ? (operations[0]?.name?.value ?? null) : null;
+};
+
+const operationTypeOf = (document: unknown, name: string | null | undefined) => {
+  const operations = operationsOf(document);
+  const operation = name == null ? operations[0] : operations.find((candidate) => candidate.name?.value === name);
+  return operation?.operation ?? "unknown";
+};

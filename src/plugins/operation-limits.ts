@@ -1,0 +1,96 @@
+/**
+ * Operation limits, on HTTP and WebSocket alike (both run yoga's envelop): depth, aliases,
+ * tokens and directives from graphql-armor, and a cost limit that prices an operation by the
+ * rows it can return (connections multiply by first/last; see src/schema/cost.ts). Every
+ * rejection happens while parsing or validating, before any resolver or SQL runs, and carries
+ * `extensions.code`.
+ */
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { createComplexityRule } from "@pothos/plugin-complexity";
+import { GraphQLError, type ValidationContext } from "graphql";
+import type { Plugin } from "graphql-yoga";
+
+export interface OperationLimits {
+  /** Deepest selection nesting (default 12). */
+  readonly maxDepth: number;
+  /** Aliases per operation (default 30). */
+  readonly maxAliases: number;
+  /** Lexical tokens per document (default 2000). */
+  readonly maxTokens: number;
+  /** Directives per operation (default 20). */
+  readonly maxDirectives: number;
+  /** Rows an operation may ask for, first/last multiplied through nested connections (default 50000). */
+  readonly maxCost: number;
+  /** Hide "Did you mean …?" field suggestions, which reveal the schema (production). */
+  readonly blockFieldSuggestions: boolean;
+}
+
+export const LIMIT_CODE = "OPERATION_LIMIT_EXCEEDED";
+
+const coded = (error: GraphQLError) =>
+  new GraphQLError(error.message.replace(/^Syntax Error: /, ""), { nodes: error.nodes, extensions: { code: LIMIT_CODE } });
+
+export function useOperationLimits(limits: OperationLimits): Plugin[] {
+  // Report a coded error instead of armor's plain one; validation then fails with 400.
+  const reject = { propagateOnRejection: false, onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(coded(error))] };
+  return [
+    EnvelopArmorPlugin({
+      maxDepth: { n: limits.maxDepth, ...reject },
+      maxAliases: { n: limits.maxAliases, ...reject },
+      maxDirectives: { n: limits.maxDirectives, ...reject },
+      // The token limit applies while parsing, where there is no validation context to report to.
+      maxTokens: { n: limits.maxTokens },
+      costLimit: { enabled: false },
+      blockFieldSuggestion: { enabled: limits.blockFieldSuggestions },
+    }) as Plugin,
+    useCostLimit(limits.maxCost),
+    useParseErrorCodes(),
+  ];
+}
+
+/** Prices the operation with the variables it will run with, and refuses it above the limit. */
+function useCostLimit(maxCost: number): Plugin {
+  return {
+    onValidate({ addValidationRule, context }) {
+      const { params } = context as { params?: { variables?: Record<string, unknown> | null; operationName?: string | null } };
+      addValidationRule(
+        createComplexityRule({
+          context,
+          variableValues: params?.variables ?? {},
+          operationName: params?.operationName,
+          validate: ({ complexity }, reportError) => {
+            if (complexity > maxCost) {
+              reportError(
+                new GraphQLError(
+                  `This operation could return about ${complexity} rows, more than the limit of ${maxCost}: ask for fewer rows (first/last) or fewer nested connections.`,
+                  { extensions: { code: LIMIT_CODE, cost: complexity, maxCost } },
+                ),
+              );
+            }
+          },
+        }),
+      );
+    },
+  };
+}
+
+/** Parse failures (including the token limit) carry a code like every other rejection. */
+function useParseErrorCodes(): Plugin {
+  return {
+    onParse() {
+      return ({ result, replaceParseResult }) => {
+        if (result instanceof GraphQLError && result.extensions.code === undefined) {
+          const limit = /Token limit/.test(result.message);
+          replaceParseResult(
+            new GraphQLError(limit ? result.message.replace(/^Syntax Error: /, "") : result.message, {
+              nodes: result.nodes,
+              source: result.source,
+              positions: result.positions,
+              extensions: { code: limit ? LIMIT_CODE : "GRAPHQL_PARSE_FAILED" },
+            }),
+          );
+        }
+      };
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import { PAGE_SIZE } from "./connection.ts";
+
+/** A connection returns up to `first` (or `last`, default 20) rows of what is under it. */
+export const connectionCost = (args: { first?: number | null; last?: number | null }) => ({
+  field: 1,
+  multiplier: Math.max(args.first ?? args.last ?? PAGE_SIZE.default, 1),
+});
+
+/** Items per order are priced at this many: real orders have a few, the ceiling is 100. */
+export const ITEMS_PER_ORDER_COST = 10;
