@@ -39,6 +39,18 @@ const ConfigSchema = z.object({
     .optional(),
   REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "REDIS_CHANNEL_PREFIX must be 1-64 letters, digits, _ . or -" }).default("ordergraph"),
   OUTBOX_RETENTION_HOURS: int("OUTBOX_RETENTION_HOURS", 1, 24 * 365).default(24),
+  INTROSPECTION: bool("INTROSPECTION").optional(),
+  CORS_ORIGINS: z
+    .string()
+    .regex(/^(\*|none|https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)$/, { error: 'CORS_ORIGINS must be "*", "none", or a comma-separated list of origins like https://app.example.com' })
+    .optional(),
+  MAX_DEPTH: int("MAX_DEPTH", 1, 1000).default(12),
+  MAX_ALIASES: int("MAX_ALIASES", 0, 10_000).default(30),
+  MAX_TOKENS: int("MAX_TOKENS", 10, 1_000_000).default(2000),
+  MAX_DIRECTIVES: int("MAX_DIRECTIVES", 0, 10_000).default(20),
+  MAX_COST: int("MAX_COST", 1, 100_000_000).default(50_000),
+  MAX_BODY_BYTES: int("MAX_BODY_BYTES", 1024, 100 * 1024 * 1024).default(1024 * 1024),
+  OPERATION_TIMEOUT_MS: int("OPERATION_TIMEOUT_MS", 100, 600_000).default(10_000),
   SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
 });
 
@@ -59,6 +71,13 @@ export interface Config {
   readonly redisChannelPrefix: string;
   /** How long published events are kept for subscription replays. */
   readonly outboxRetentionHours: number;
+  /** Answer introspection (default: not in production). */
+  readonly introspection: boolean;
+  /** CORS: any origin, these origins, or none (default: any in development, none in production). */
+  readonly corsOrigins: "*" | readonly string[] | false;
+  readonly limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxCost: number; blockFieldSuggestions: boolean };
+  readonly maxBodyBytes: number;
+  readonly operationTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -92,5 +111,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: c.REDIS_URL,
     redisChannelPrefix: c.REDIS_CHANNEL_PREFIX,
     outboxRetentionHours: c.OUTBOX_RETENTION_HOURS,
+    introspection: c.INTROSPECTION ?? c.NODE_ENV !== "production",
+    corsOrigins: corsOrigins(c.CORS_ORIGINS ?? (c.NODE_ENV === "production" ? "none" : "*")),
+    limits: {
+      maxDepth: c.MAX_DEPTH,
+      maxAliases: c.MAX_ALIASES,
+      maxTokens: c.MAX_TOKENS,
+      maxDirectives: c.MAX_DIRECTIVES,
+      maxCost: c.MAX_COST,
+      blockFieldSuggestions: c.NODE_ENV === "production",
+    },
+    maxBodyBytes: c.MAX_BODY_BYTES,
+    operationTimeoutMs: c.OPERATION_TIMEOUT_MS,
   };
 }
+
+const corsOrigins = (value: string): "*" | readonly string[] | false => (value === "*" ? "*" : value === "none" ? false : value.split(","));

@@ -2,9 +2,15 @@
  * One running ordergraph instance: ORM, event bus, outbox relay, the app, and an HTTP server
  * that also upgrades WebSockets on the GraphQL path. server.ts starts one from the
  * configuration; tests start several to exercise what crosses instances.
+ *
+ * Lifecycle: the server listens at once (so health checks answer), then connects to PostgreSQL
+ * with backoff, applies migrations and starts the relay; until then GraphQL answers 503 and
+ * /health/ready says why. Closing marks it not ready first, then drains.
  */
 import { createServer, type Server } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { MikroORM } from "@mikro-orm/postgresql";
+import type { Pool } from "pg";
 import { createApp, GRAPHQL_PATH, type App } from "./app.ts";
 import { createContextFactory } from "./context.ts";
 import { createEventFeed } from "./domain/events/event-feed.ts";
@@ -13,9 +19,14 @@ import { newId } from "./domain/shared/ids.ts";
 import { createEventBus, type PublishingEventBus } from "./infra/events/event-bus.ts";
 import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./infra/events/outbox-relay.ts";
 import { migrateToLatest } from "./infra/mikro-orm/migrate.ts";
+import { initOrm } from "./infra/mikro-orm/orm.ts";
 import { createMikroOrmEventLog } from "./infra/mikro-orm/outbox-repository.ts";
-import { createOrm } from "./infra/mikro-orm/orm.ts";
+import { outboxStats } from "./infra/mikro-orm/outbox-stats.ts";
 import type { Logger } from "./logger.ts";
+import type { ReadinessReport } from "./plugins/http-endpoints.ts";
+import { createMetrics } from "./plugins/metrics.ts";
+import type { OperationLimits } from "./plugins/operation-limits.ts";
+import { safeError } from "./plugins/safe-error.ts";
 import { schema } from "./schema/index.ts";
 
 export interface InstanceOptions {
@@ -23,7 +34,7 @@ export interface InstanceOptions {
   readonly logger: Logger;
   /** Pool size (default 10). */
   readonly poolSize?: number;
-  /** Apply pending migrations before listening (default true). */
+  /** Apply pending migrations before serving (default true); otherwise readiness waits for them. */
   readonly migrate?: boolean;
   /** Unset: an in-process event bus, so subscriptions see only this instance's changes. */
   readonly redisUrl?: string;
@@ -35,6 +46,16 @@ export interface InstanceOptions {
   readonly port?: number;
   /** Serve GraphiQL to browsers (default true). */
   readonly graphiql?: boolean;
+  /** Answer introspection queries (default true). */
+  readonly introspection?: boolean;
+  /** CORS origins: "*", a list, or false for none (default false). */
+  readonly corsOrigins?: "*" | readonly string[] | false;
+  /** Operation limits (default DEFAULT_LIMITS in app.ts). */
+  readonly limits?: OperationLimits;
+  /** Longest a query or mutation, and any SQL statement, may run (default 10000 ms). */
+  readonly operationTimeoutMs?: number;
+  /** Largest HTTP body and WebSocket message (default 1 MiB). */
+  readonly maxBodyBytes?: number;
   /** Where "now" comes from (default the system clock). */
   readonly clock?: Clock;
   /** Outbox relay tuning; see OutboxRelayOptions for each default. */
@@ -45,6 +66,8 @@ export interface InstanceOptions {
   readonly keepAliveMs?: number;
   /** Called with every SQL statement (tests count them). */
   readonly onStatement?: (sql: string) => void;
+  /** Resolve only once connected, migrated and serving (default true); else see `ready`. */
+  readonly waitUntilReady?: boolean;
 }
 
 export interface Instance {
@@ -57,38 +80,85 @@ export interface Instance {
   readonly relay: OutboxRelay;
   readonly app: App;
   readonly server: Server;
+  /** Resolves once the instance serves operations (database reachable, migrations applied). */
+  readonly ready: Promise<void>;
   /** Migrations this start applied. */
   readonly appliedMigrations: readonly string[];
   /**
-   * Graceful stop: no new connections, WebSocket clients closed with 1001, in-flight HTTP
-   * requests finished, the relay's current batch finished, then Redis and the pool closed.
+   * Graceful stop: readiness turns 503, no new connections, WebSocket clients closed with 1001,
+   * in-flight HTTP requests finished, the relay's current batch finished, then Redis and the
+   * pool closed.
    */
   close(): Promise<void>;
 }
 
 export async function startInstance(options: InstanceOptions): Promise<Instance> {
   const { logger } = options;
-  const orm = await createOrm({ databaseUrl: options.databaseUrl, poolSize: options.poolSize, onStatement: options.onStatement });
-  const appliedMigrations = options.migrate === false ? [] : await migrateToLatest(orm);
+  const operationTimeoutMs = options.operationTimeoutMs ?? 10_000;
+  let pool: Pool | undefined;
+  const orm = await initOrm({
+    databaseUrl: options.databaseUrl,
+    poolSize: options.poolSize,
+    onStatement: options.onStatement,
+    statementTimeoutMs: operationTimeoutMs,
+    onPool: (created) => {
+      pool = created;
+      // A connection that dies while idle (database restarted) is dropped and replaced.
+      created.on("error", (error) => logger.warn({ err: safeError(error) }, "database connection lost"));
+    },
+  });
 
+  let state: "starting" | "ready" | "stopping" = "starting";
+  let waitingFor = "connecting to PostgreSQL";
+  const appliedMigrations: string[] = [];
+  const metrics = createMetrics();
   const bus = createEventBus({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix, logger });
   const relay = createOutboxRelay({ orm, databaseUrl: options.databaseUrl, publish: (event) => bus.publish(event), logger, ...options.relay });
   const events = createEventFeed({ log: createMikroOrmEventLog(orm.em), bus });
   const createContext = createContextFactory({ orm, clock: options.clock ?? systemClock, newId, events });
+
+  const readiness = async (): Promise<ReadinessReport> => {
+    const checks: Record<string, string> = {};
+    checks.lifecycle = state === "ready" ? "ok" : state === "starting" ? `starting: ${waitingFor}` : "shutting down";
+    checks.database = await probe(() => orm.em.fork().execute("select 1"));
+    if (checks.database === "ok") {
+      checks.migrations = await probe(async () => {
+        const pending = await orm.migrator.getPending();
+        if (pending.length > 0) throw new Error(`${pending.length} pending: run npm run db:migrate`);
+      });
+    }
+    if (bus.kind === "redis") checks.redis = await probe(() => bus.ping());
+    return { ready: Object.values(checks).every((check) => check === "ok"), checks };
+  };
+
   const app = createApp({
     schema,
     createContext,
     logger,
+    metrics,
+    readiness,
+    unavailable: () => (state === "starting" ? `The server is starting (${waitingFor}); retry shortly.` : state === "stopping" ? "The server is shutting down; retry on another instance." : null),
     graphiql: options.graphiql,
+    introspection: options.introspection,
+    corsOrigins: options.corsOrigins,
+    limits: options.limits,
+    operationTimeoutMs,
+    maxBodyBytes: options.maxBodyBytes,
+    websocketMaxPayloadBytes: options.maxBodyBytes,
     connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs,
     keepAliveMs: options.keepAliveMs,
+  });
+  metrics.observe({
+    websocketConnections: () => app.websockets.server.clients.size,
+    outbox: () => outboxStats(orm),
+    pool: () => pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
   });
 
   // yoga answers every request itself, errors included; the returned promise needs no handling.
   const server = createServer((request, response) => void app.yoga.requestListener(request, response));
   server.on("upgrade", (request, socket, head) => {
-    if (new URL(request.url ?? "/", "http://localhost").pathname !== GRAPHQL_PATH) {
-      socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+    if (state !== "ready" || new URL(request.url ?? "/", "http://localhost").pathname !== GRAPHQL_PATH) {
+      socket.end(state === "ready" ? "HTTP/1.1 404 Not Found\r\n\r\n" : "HTTP/1.1 503 Service Unavailable\r\n\r\n");
       return;
     }
     app.websockets.server.handleUpgrade(request, socket, head, (websocket) => app.websockets.server.emit("connection", websocket, request));
@@ -97,7 +167,28 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     server.once("error", reject);
     server.listen(options.port ?? 4000, options.host ?? "127.0.0.1", () => resolve());
   });
-  relay.start();
+
+  const ready = (async () => {
+    for (let attempt = 0; state === "starting"; attempt++) {
+      try {
+        waitingFor = "connecting to PostgreSQL";
+        await orm.em.fork().execute("select 1");
+        if (options.migrate !== false) {
+          waitingFor = "applying migrations";
+          appliedMigrations.push(...(await migrateToLatest(orm)));
+        }
+        break;
+      } catch (error) {
+        const delayMs = Math.min(250 * 2 ** attempt, 5000);
+        logger.error({ err: { message: safeError(error).message }, retryInMs: delayMs }, `cannot start yet (${waitingFor}): ${safeError(error).message}`);
+        await sleep(delayMs);
+      }
+    }
+    if (state !== "starting") return;
+    relay.start();
+    state = "ready";
+  })();
+  if (options.waitUntilReady !== false) await ready;
 
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
@@ -113,13 +204,16 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     relay,
     app,
     server,
+    ready,
     appliedMigrations,
     close() {
       closing ??= (async () => {
+        state = "stopping";
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await app.websockets.close();
         await httpClosed;
+        await ready.catch(() => {});
         await relay.stop();
         await bus.close();
         await orm.close();
@@ -127,4 +221,17 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
       return closing;
     },
   };
+}
+
+/** "ok", or why the check failed (briefly, without secrets), within two seconds. */
+async function probe(check: () => Promise<unknown>): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timed out after 2 s")), 2000)))]);
+    return "ok";
+  } catch (error) {
+    return safeError(error).message.split("\n")[0] ?? "failed";
+  } finally {
+    clearTimeout(timer);
+  }
 }

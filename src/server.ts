@@ -9,7 +9,7 @@ import { startInstance } from "./instance.ts";
 import { createLogger } from "./logger.ts";
 
 async function main(config: Config): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.env);
   const database = await openDatabase(config);
   const instance = await startInstance({
     databaseUrl: database.url,
@@ -21,15 +21,14 @@ async function main(config: Config): Promise<void> {
     host: config.host,
     port: config.port,
     graphiql: config.graphiql,
+    introspection: config.introspection,
+    corsOrigins: config.corsOrigins,
+    limits: config.limits,
+    maxBodyBytes: config.maxBodyBytes,
+    operationTimeoutMs: config.operationTimeoutMs,
     relay: { retentionMs: config.outboxRetentionHours * 3_600_000 },
+    waitUntilReady: false,
   });
-  if (config.migrateOnStart) {
-    const applied = instance.appliedMigrations;
-    logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : "database schema is up to date");
-  }
-  if (instance.bus.kind === "in-process") {
-    logger.info("REDIS_URL is unset: subscriptions use an in-process event bus and see only this instance's changes");
-  }
 
   const shutdown: closeWithGrace.CloseWithGraceAsyncCallback = async ({ signal, err }) => {
     if (err) logger.error({ err }, "shutting down after an unexpected error");
@@ -40,6 +39,14 @@ async function main(config: Config): Promise<void> {
   };
   closeWithGrace({ delay: config.shutdownTimeoutMs, logger: { error: (message: unknown) => logger.error(message) } }, shutdown);
 
+  await instance.ready;
+  if (config.migrateOnStart) {
+    const applied = instance.appliedMigrations;
+    logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : "database schema is up to date");
+  }
+  if (instance.bus.kind === "in-process") {
+    logger.info("REDIS_URL is unset: subscriptions use an in-process event bus and see only this instance's changes");
+  }
   logger.info(
     { url: instance.url, database: database.description, events: instance.bus.kind, env: config.env },
     `serving ${instance.url}${config.graphiql ? " (GraphiQL in a browser)" : ""} on ${database.description}`,

@@ -19,6 +19,8 @@ export interface PublishingEventBus extends EventBus {
   publish(event: CloudEvent): Promise<void>;
   /** "redis" shares events between instances; "in-process" does not. */
   readonly kind: "redis" | "in-process";
+  /** Resolves when the bus is reachable; rejects (fast) when it is not. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -85,6 +87,10 @@ export function createEventBus({ redisUrl, channelPrefix = "ordergraph", logger 
 
   return {
     kind: redisUrl ? "redis" : "in-process",
+
+    async ping() {
+      if (publishClient) await publishClient.ping();
+    },
 
     async publish(event) {
       for (const channel of channelsOf(channelPrefix, event)) {
