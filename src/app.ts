@@ -128,7 +128,7 @@ export function createApp(deps: AppDeps): App {
         },
       },
       useHttpEndpoints({
-        readiness: deps.readiness ?? (async () => ({ ready: true, checks: {} })),
+        readiness: deps.readiness ?? (() => Promise.resolve({ ready: true, checks: {} })),
         registry: metrics.registry,
         unavailable: deps.unavailable ?? (() => null),
         graphqlPath: GRAPHQL_PATH,

@@ -52,6 +52,7 @@ const ConfigSchema = z.object({
   MAX_BODY_BYTES: int("MAX_BODY_BYTES", 1024, 100 * 1024 * 1024).default(1024 * 1024),
   OPERATION_TIMEOUT_MS: int("OPERATION_TIMEOUT_MS", 100, 600_000).default(10_000),
   SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
+  SHUTDOWN_DRAIN_DELAY_MS: int("SHUTDOWN_DRAIN_DELAY_MS", 0, 600_000).optional(),
 });
 
 export interface Config {
@@ -66,6 +67,8 @@ export interface Config {
   readonly embeddedPostgres: { readonly dir: string; readonly port: number };
   readonly graphiql: boolean;
   readonly shutdownTimeoutMs: number;
+  /** After SIGTERM, keep serving this long with readiness at 503 (default: 5000 in production, else 0). */
+  readonly shutdownDrainDelayMs: number;
   /** Unset: subscriptions are single-instance (in-process event bus). */
   readonly redisUrl: string | undefined;
   readonly redisChannelPrefix: string;
@@ -108,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPostgres: { dir: c.EMBEDDED_POSTGRES_DIR, port: c.EMBEDDED_POSTGRES_PORT },
     graphiql: c.GRAPHIQL ?? c.NODE_ENV !== "production",
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs: c.SHUTDOWN_DRAIN_DELAY_MS ?? (c.NODE_ENV === "production" ? 5000 : 0),
     redisUrl: c.REDIS_URL,
     redisChannelPrefix: c.REDIS_CHANNEL_PREFIX,
     outboxRetentionHours: c.OUTBOX_RETENTION_HOURS,

@@ -68,6 +68,11 @@ export interface InstanceOptions {
   readonly onStatement?: (sql: string) => void;
   /** Resolve only once connected, migrated and serving (default true); else see `ready`. */
   readonly waitUntilReady?: boolean;
+  /**
+   * On close, how long to keep serving while readiness already answers 503, so load balancers
+   * stop routing here before connections close (default 0).
+   */
+  readonly drainDelayMs?: number;
 }
 
 export interface Instance {
@@ -137,7 +142,9 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     logger,
     metrics,
     readiness,
-    unavailable: () => (state === "starting" ? `The server is starting (${waitingFor}); retry shortly.` : state === "stopping" ? "The server is shutting down; retry on another instance." : null),
+    // While stopping, operations are still served (in-flight work and the drain delay); only
+    // readiness says to go elsewhere.
+    unavailable: () => (state === "starting" ? `The server is starting (${waitingFor}); retry shortly.` : null),
     graphiql: options.graphiql,
     introspection: options.introspection,
     corsOrigins: options.corsOrigins,
@@ -209,6 +216,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     close() {
       closing ??= (async () => {
         state = "stopping";
+        if (options.drainDelayMs) await sleep(options.drainDelayMs);
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await app.websockets.close();

@@ -28,6 +28,7 @@ async function main(config: Config): Promise<void> {
     operationTimeoutMs: config.operationTimeoutMs,
     relay: { retentionMs: config.outboxRetentionHours * 3_600_000 },
     waitUntilReady: false,
+    drainDelayMs: config.shutdownDrainDelayMs,
   });
 
   const shutdown: closeWithGrace.CloseWithGraceAsyncCallback = async ({ signal, err }) => {

@@ -27,7 +27,9 @@ const json = (status: number, body: unknown) =>
 
 export function useHttpEndpoints({ readiness, registry, unavailable, graphqlPath }: HttpEndpointsOptions): Plugin {
   return {
-    async onRequest({ url, request, endResponse }) {
+    async onRequest(payload) {
+      const { url, request } = payload;
+      const endResponse = (response: Response) => payload.endResponse(response);
       switch (url.pathname) {
         case "/health/live":
           return endResponse(json(200, { status: "ok" }));

@@ -28,10 +28,10 @@ export function useNulGuard(): Plugin {
   });
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      if (hasNul(args.variableValues) || documentHasNul(args.document)) setResultAndStopExecution(refuse());
+      if (hasNul(args.variableValues) || documentHasNul(args.document as DocumentNode)) setResultAndStopExecution(refuse());
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      if (hasNul(args.variableValues) || documentHasNul(args.document)) setResultAndStopExecution(refuse());
+      if (hasNul(args.variableValues) || documentHasNul(args.document as DocumentNode)) setResultAndStopExecution(refuse());
     },
   };
 }

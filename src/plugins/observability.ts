@@ -15,7 +15,11 @@ type Outcome = "ok" | "error" | "rejected";
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const label = (name: string | null | undefined) => (name == null ? "anonymous" : NAME.test(name) ? name : "invalid");
 
-const codesOf = (errors: readonly GraphQLError[] | undefined) => [...new Set((errors ?? []).map((error) => String(error.extensions?.code ?? "UNKNOWN")))];
+const codeOf = (error: GraphQLError) => {
+  const code = error.extensions?.code;
+  return typeof code === "string" ? code : "UNKNOWN";
+};
+const codesOf = (errors: readonly GraphQLError[] | undefined) => [...new Set((errors ?? []).map(codeOf))];
 
 export function useObservability(logger: Logger, metrics: Metrics): Plugin<Context> {
   const record = (fields: { requestId?: string; traceparent?: string; operation: string; type: string; startedAt: number; outcome: Outcome; errors?: readonly GraphQLError[] }) => {
@@ -57,8 +61,8 @@ export function useObservability(logger: Logger, metrics: Metrics): Plugin<Conte
     },
     onExecute({ args }) {
       const startedAt = performance.now();
-      const operation = label(args.operationName ?? operationNameOf(args.document));
-      const type = operationTypeOf(args.document, args.operationName);
+      const operation = label((args.operationName as string | null | undefined) ?? operationNameOf(args.document));
+      const type = operationTypeOf(args.document, args.operationName as string | null | undefined);
       return {
         onExecuteDone({ result }) {
           const errors = "errors" in result ? (result.errors as readonly GraphQLError[] | undefined) : undefined;
@@ -68,7 +72,7 @@ export function useObservability(logger: Logger, metrics: Metrics): Plugin<Conte
     },
     onSubscribe({ args }) {
       const startedAt = performance.now();
-      const operation = label(args.operationName ?? operationNameOf(args.document));
+      const operation = label((args.operationName as string | null | undefined) ?? operationNameOf(args.document));
       return {
         onSubscribeResult({ result }) {
           if (!(Symbol.asyncIterator in (result as object))) {

@@ -42,7 +42,7 @@ export function useOperationLimits(limits: OperationLimits): Plugin[] {
       maxTokens: { n: limits.maxTokens },
       costLimit: { enabled: false },
       blockFieldSuggestion: { enabled: limits.blockFieldSuggestions },
-    }) as Plugin,
+    }),
     useCostLimit(limits.maxCost),
     useParseErrorCodes(),
   ];

@@ -11,7 +11,9 @@ export function useRequestBodyLimit(maxBytes: number): Plugin {
       headers: { "content-type": "application/json; charset=utf-8", connection: "close" },
     });
   return {
-    onRequest({ request, endResponse }) {
+    onRequest(payload) {
+      const { request } = payload;
+      const endResponse = (response: Response) => payload.endResponse(response);
       if (request.method !== "POST") return;
       const length = request.headers.get("content-length");
       if (length === null) {
