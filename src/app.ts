@@ -50,6 +50,8 @@ export interface AppDeps {
   readonly corsOrigins?: "*" | readonly string[] | false;
   /** Metrics registry and instruments (default: a fresh registry). */
   readonly metrics?: Metrics;
+  /** Development mode: masked errors may carry details for the developer (default false). */
+  readonly development?: boolean;
   /** What /health/ready reports (default: always ready). */
   readonly readiness?: () => Promise<ReadinessReport>;
   /** Null while operations can be served; otherwise why not, answered with 503 (default: always served). */
@@ -115,6 +117,9 @@ export function createApp(deps: AppDeps): App {
       warn: (...args) => logger.warn(args),
       error: (...args) => logger.error(args),
     },
+    // Our own plugin masks resolver errors (with request ids); yoga's masking remains for the
+    // rest, and only in development does it attach details.
+    maskedErrors: { isDev: deps.development ?? false },
     cors: deps.corsOrigins ? { origin: deps.corsOrigins === "*" ? "*" : [...deps.corsOrigins], credentials: false, maxAge: 600 } : false,
     context: (initial: InitialContext) => {
       if (initial.websocket) return createContext(initial.websocket.requestId, initial.websocket.metadata);

@@ -48,6 +48,8 @@ export interface InstanceOptions {
   readonly graphiql?: boolean;
   /** Answer introspection queries (default true). */
   readonly introspection?: boolean;
+  /** Development mode: yoga may attach error details for developers (default false). */
+  readonly development?: boolean;
   /** CORS origins: "*", a list, or false for none (default false). */
   readonly corsOrigins?: "*" | readonly string[] | false;
   /** Operation limits (default DEFAULT_LIMITS in app.ts). */
@@ -147,6 +149,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     unavailable: () => (state === "starting" ? `The server is starting (${waitingFor}); retry shortly.` : null),
     graphiql: options.graphiql,
     introspection: options.introspection,
+    development: options.development,
     corsOrigins: options.corsOrigins,
     limits: options.limits,
     operationTimeoutMs,

@@ -22,6 +22,7 @@ async function main(config: Config): Promise<void> {
     port: config.port,
     graphiql: config.graphiql,
     introspection: config.introspection,
+    development: config.env === "development",
     corsOrigins: config.corsOrigins,
     limits: config.limits,
     maxBodyBytes: config.maxBodyBytes,

@@ -13,6 +13,10 @@ import { safeError } from "./safe-error.ts";
 export function useErrorMasking(logger: Logger): Plugin<Context> {
   const mask = (requestId: string, errors: readonly GraphQLError[]) =>
     errors.map((error) => {
+      // graphql-js reports bad variable values without a code; they are the client's to fix.
+      if (isOriginalGraphQLError(error) && !error.path && error.extensions?.code === undefined) {
+        return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: "BAD_USER_INPUT" } });
+      }
       if (isOriginalGraphQLError(error)) return error;
       logger.error({ requestId, err: safeError(error.originalError ?? error), path: error.path?.join(".") }, "unexpected error in a resolver");
       return new GraphQLError("Unexpected error.", { nodes: error.nodes, path: error.path, extensions: { code: "INTERNAL_SERVER_ERROR", requestId } });

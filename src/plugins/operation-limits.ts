@@ -7,7 +7,7 @@
  */
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createComplexityRule } from "@pothos/plugin-complexity";
-import { GraphQLError, type ValidationContext } from "graphql";
+import { GraphQLError, validate, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
 
 export interface OperationLimits {
@@ -48,28 +48,38 @@ export function useOperationLimits(limits: OperationLimits): Plugin[] {
   ];
 }
 
-/** Prices the operation with the variables it will run with, and refuses it above the limit. */
+/**
+ * Prices a valid operation with the variables it will run with, and refuses it above the limit.
+ * It runs after the standard validation, so an invalid document gets only the usual errors.
+ */
 function useCostLimit(maxCost: number): Plugin {
   return {
-    onValidate({ addValidationRule, context }) {
-      const { params } = context as { params?: { variables?: Record<string, unknown> | null; operationName?: string | null } };
-      addValidationRule(
-        createComplexityRule({
-          context,
-          variableValues: params?.variables ?? {},
-          operationName: params?.operationName,
-          validate: ({ complexity }, reportError) => {
-            if (complexity > maxCost) {
-              reportError(
-                new GraphQLError(
-                  `This operation could return about ${complexity} rows, more than the limit of ${maxCost}: ask for fewer rows (first/last) or fewer nested connections.`,
-                  { extensions: { code: LIMIT_CODE, cost: complexity, maxCost } },
-                ),
-              );
-            }
-          },
-        }),
-      );
+    onValidate({ params, context }) {
+      return ({ valid, setResult }) => {
+        if (!valid) return;
+        const { params: request } = context as { params?: { variables?: Record<string, unknown> | null; operationName?: string | null } };
+        const errors = validate(params.schema, params.documentAST, [
+          createComplexityRule({
+            context,
+            variableValues: request?.variables ?? {},
+            operationName: request?.operationName,
+            validate: ({ complexity }, reportError) => {
+              if (complexity > maxCost) {
+                reportError(
+                  new GraphQLError(
+                    `This operation could return about ${complexity} rows, more than the limit of ${maxCost}: ask for fewer rows (first/last) or fewer nested connections.`,
+                    // http.status: refused like any validation error (400 for GraphQL-over-HTTP clients).
+                    { extensions: { code: LIMIT_CODE, cost: complexity, maxCost, http: { status: 400 } } },
+                  ),
+                );
+              }
+            },
+          }),
+        ]);
+        // Only the cost verdict: bad variable values are reported by execution, with their code.
+        const refused = errors.filter((error) => error.extensions.code === LIMIT_CODE);
+        if (refused.length > 0) setResult(refused);
+      };
     },
   };
 }

@@ -1,0 +1,130 @@
+/**
+ * Hostile and malformed requests, as a public endpoint receives them. Each gets its documented
+ * status and code, writes nothing, limit rejections never reach the database, and the server
+ * still answers a normal query afterwards.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Instance } from "../../src/instance.ts";
+import { startTestInstance } from "../support/instances.ts";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+
+let db: TestDatabase;
+let instance: Instance;
+const statements: string[] = [];
+const logs: Record<string, any>[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  instance = await startTestInstance({
+    databaseUrl: db.url,
+    migrate: false,
+    introspection: false,
+    limits: { maxDepth: 12, maxAliases: 30, maxTokens: 2000, maxDirectives: 20, maxCost: 50_000, blockFieldSuggestions: true },
+    onStatement: (sql) => statements.push(sql),
+    // No background polling, so the statements a request causes are all there is.
+    relay: { pollIntervalMs: 600_000, pruneIntervalMs: 600_000 },
+    logLines: logs,
+  });
+  // Let the relay's start-up pass finish, so what follows counts only requests' statements.
+  for (let quiet = 0; quiet < 5; ) {
+    const seen = statements.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    quiet = statements.length === seen ? quiet + 1 : 0;
+  }
+});
+afterAll(async () => {
+  await instance?.close();
+  await db?.drop();
+});
+
+const MODERN = { "content-type": "application/json", accept: "application/graphql-response+json" };
+const post = (body: string, headers: Record<string, string> = MODERN) => fetch(instance.url, { method: "POST", headers, body });
+const graphql = (query: string, variables?: unknown, operationName?: string) => post(JSON.stringify({ query, variables, operationName }));
+const userCount = async () => (await db.orm.em.fork().execute<{ n: number }[]>("select count(*)::int as n from users"))[0]!.n;
+
+const nested = (levels: number) => `{ users { nodes { ${"orders { nodes { user { ".repeat(levels)}id${" } } }".repeat(levels)} } } }`;
+const createUser = (name: string, email = "victim@example.com") =>
+  `mutation { createUser(input: { email: ${JSON.stringify(email)}, name: ${JSON.stringify(name)} }) { user { id } errors { code } } }`;
+
+const cases: { name: string; send: () => Promise<Response>; status: number; code: string; touchesDatabase?: boolean }[] = [
+  { name: "malformed JSON", send: () => post("{ nope"), status: 400, code: "BAD_REQUEST" },
+  { name: "a form post (no CORS preflight) without the CSRF header", send: () => post(JSON.stringify({ query: createUser("x") }), { "content-type": "application/x-www-form-urlencoded" }), status: 403, code: "CSRF" },
+  { name: "an unsupported content type", send: () => post("query", { "content-type": "application/xml", "x-graphql-csrf": "1" }), status: 415, code: "" },
+  { name: "a variable of the wrong type", send: () => graphql("query($f: Int) { users(first: $f) { totalCount } }", { f: "ten" }), status: 400, code: "BAD_USER_INPUT" },
+  { name: "an unknown operation name", send: () => graphql("query A { users { totalCount } }", undefined, "B"), status: 400, code: "OPERATION_RESOLUTION_FAILURE" },
+  { name: "a 5 MB body", send: () => graphql("{ users { totalCount } }", { padding: "a".repeat(5_000_000) }), status: 413, code: "PAYLOAD_TOO_LARGE" },
+  { name: "depth 40", send: () => graphql(nested(13)), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
+  { name: "500 aliases", send: () => graphql(`{ users { ${Array.from({ length: 500 }, (_, i) => `a${i}: totalCount`).join(" ")} } }`), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
+  { name: "a document of too many tokens", send: () => graphql(`{ ${"users { totalCount } ".repeat(700)}}`), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
+  { name: "a cost bomb", send: () => graphql("{ users(first: 100) { nodes { orders(first: 100) { nodes { items { sku } } } } } }"), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
+  { name: "a cost bomb through variables", send: () => graphql("query($n: Int) { users(first: $n) { nodes { orders(first: $n) { nodes { items { sku } } } } } }", { n: 100 }), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
+  { name: "introspection (off in production)", send: () => graphql("{ __schema { types { name } } }"), status: 400, code: "GRAPHQL_VALIDATION_FAILED" },
+  { name: "a malformed cursor", send: () => graphql('{ users(after: "not-a-cursor") { totalCount } }'), status: 200, code: "BAD_USER_INPUT" },
+  { name: "a malformed ID", send: () => graphql('{ user(id: "1 OR 1=1") { id } }'), status: 200, code: "BAD_USER_INPUT" },
+  { name: "a NUL character", send: () => graphql(createUser("nul\u0000byte")), status: 200, code: "BAD_USER_INPUT" },
+  {
+    name: "a mutation over GET",
+    send: () => fetch(`${instance.url}?query=${encodeURIComponent(createUser("x"))}`, { headers: { "x-graphql-csrf": "1", accept: "application/json" } }),
+    status: 405,
+    code: "BAD_REQUEST",
+  },
+];
+
+describe("bad input", () => {
+  it.each(cases)("refuses $name with $status and $code, writing nothing", async ({ send, status, code, touchesDatabase }) => {
+    const before = await userCount();
+    statements.length = 0;
+    const response = await send();
+    const text = await response.text();
+    const sql = [...statements];
+    expect(response.status).toBe(status);
+    const body = (text ? JSON.parse(text) : {}) as { errors?: { message: string; extensions?: { code?: string } }[] };
+    const codes = (body.errors ?? []).map((error) => error.extensions?.code ?? (error.message.includes("CSRF") ? "CSRF" : undefined));
+    if (code) expect(codes).toContain(code);
+    for (const error of body.errors ?? []) expect(error.message.length).toBeGreaterThan(10);
+    expect(text).not.toMatch(/\bat .*\.(ts|js):\d+|select |insert |constraint|idx_|fk_/i);
+    if (!touchesDatabase) expect(sql).toEqual([]);
+    expect(await userCount()).toBe(before);
+    const healthy = await (await graphql("{ users { totalCount } }")).json();
+    expect(healthy).toEqual({ data: { users: { totalCount: before } } });
+  });
+
+  it("hides field suggestions in production", async () => {
+    const body = await (await graphql("{ userz { totalCount } }")).json();
+    expect(JSON.stringify(body)).not.toMatch(/Did you mean/);
+    expect(JSON.stringify(body)).toContain("[Suggestion hidden]");
+  });
+
+  it.each([
+    ["SQL", "Robert'); DROP TABLE users;--"],
+    ["HTML", '<img src=x onerror="alert(1)">'],
+    ["emoji and RTL text", "👩🏽‍💻 مرحبا ❤️"],
+    ["percent and underscore", "100%_sure\\"],
+  ])("stores %s literally and finds it by a literal search", async (_, name) => {
+    const email = `hostile${Math.random().toString(36).slice(2)}@example.com`;
+    const created = await (await graphql(createUser(name, email))).json();
+    expect(created.data.createUser.errors).toEqual([]);
+    const found = await (await graphql("query($s: String) { users(first: 5, filter: { search: $s }) { nodes { name } } }", { s: name })).json();
+    expect(found.data.users.nodes).toEqual([{ name }]);
+  });
+});
+
+describe("operation timeout", () => {
+  it("stops an operation that runs too long with OPERATION_TIMEOUT", async () => {
+    const quick = await startTestInstance({ databaseUrl: db.url, migrate: false, operationTimeoutMs: 200 });
+    const locker = await db.orm.em.fork();
+    try {
+      await locker.begin();
+      await locker.execute("lock table users in access exclusive mode");
+      const started = performance.now();
+      const response = await fetch(quick.url, { method: "POST", headers: MODERN, body: JSON.stringify({ query: "{ users { totalCount } }" }) });
+      const body = await response.json();
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(JSON.stringify(body)).toMatch(/OPERATION_TIMEOUT|INTERNAL_SERVER_ERROR/);
+      expect(body.errors[0].extensions.code).toBe("OPERATION_TIMEOUT");
+    } finally {
+      await locker.rollback();
+      await quick.close();
+    }
+  });
+});
