@@ -7,7 +7,7 @@
  */
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createComplexityRule } from "@pothos/plugin-complexity";
-import { GraphQLError, validate, type ValidationContext } from "graphql";
+import { GraphQLError, validate, type DocumentNode, type GraphQLSchema, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
 
 export interface OperationLimits {
@@ -58,7 +58,7 @@ function useCostLimit(maxCost: number): Plugin {
       return ({ valid, setResult }) => {
         if (!valid) return;
         const { params: request } = context as { params?: { variables?: Record<string, unknown> | null; operationName?: string | null } };
-        const errors = validate(params.schema, params.documentAST, [
+        const errors = validate(params.schema as GraphQLSchema, params.documentAST as DocumentNode, [
           createComplexityRule({
             context,
             variableValues: request?.variables ?? {},

@@ -112,7 +112,7 @@ describe("bad input", () => {
 describe("operation timeout", () => {
   it("stops an operation that runs too long with OPERATION_TIMEOUT", async () => {
     const quick = await startTestInstance({ databaseUrl: db.url, migrate: false, operationTimeoutMs: 200 });
-    const locker = await db.orm.em.fork();
+    const locker = db.orm.em.fork();
     try {
       await locker.begin();
       await locker.execute("lock table users in access exclusive mode");
