@@ -20,6 +20,8 @@ export interface Services {
 export interface Context {
   /** Correlates the response (`x-request-id`) with the server's log lines. */
   readonly requestId: string;
+  /** The request's W3C trace context, when it sent one (logged, and carried into its events). */
+  readonly traceparent?: string;
   readonly services: Services;
   readonly loaders: Loaders;
   /** Domain events for subscriptions: replay, then live. */
@@ -54,6 +56,7 @@ export function createContextFactory({ orm, clock, newId, events }: ContextDeps)
 
   return (requestId: string, metadata: RequestMetadata = {}): Context => ({
     requestId,
+    traceparent: metadata.traceparent,
     events,
     ...wire(metadata),
     // `this`, not a captured object: yoga hands resolvers a copy of the context it was given.

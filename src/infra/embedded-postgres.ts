@@ -10,6 +10,8 @@ export interface EmbeddedDatabase {
   /** A connection URL for `database`. */
   readonly url: string;
   stop(): Promise<void>;
+  /** Starts the server again after `stop()`, with the same data. */
+  restart(): Promise<void>;
 }
 
 const USER = "ordergraph";
@@ -51,6 +53,7 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${encodeURIComponent(options.database)}`,
     stop: () => server.stop(),
+    restart: () => server.start(),
   };
 }
 

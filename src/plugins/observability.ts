@@ -66,7 +66,7 @@ export function useObservability(logger: Logger, metrics: Metrics): Plugin<Conte
       return {
         onExecuteDone({ result }) {
           const errors = "errors" in result ? (result.errors as readonly GraphQLError[] | undefined) : undefined;
-          record({ requestId: args.contextValue.requestId, operation, type, startedAt, outcome: errors?.length ? "error" : "ok", errors });
+          record({ requestId: args.contextValue.requestId, traceparent: args.contextValue.traceparent, operation, type, startedAt, outcome: errors?.length ? "error" : "ok", errors });
         },
       };
     },
