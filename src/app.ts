@@ -63,7 +63,7 @@ export const DEFAULT_LIMITS: OperationLimits = {
   maxAliases: 30,
   maxTokens: 2000,
   maxDirectives: 20,
-  maxCost: 50_000,
+  maxCost: 100_000,
   blockFieldSuggestions: false,
 };
 

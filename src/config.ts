@@ -48,7 +48,7 @@ const ConfigSchema = z.object({
   MAX_ALIASES: int("MAX_ALIASES", 0, 10_000).default(30),
   MAX_TOKENS: int("MAX_TOKENS", 10, 1_000_000).default(2000),
   MAX_DIRECTIVES: int("MAX_DIRECTIVES", 0, 10_000).default(20),
-  MAX_COST: int("MAX_COST", 1, 100_000_000).default(50_000),
+  MAX_COST: int("MAX_COST", 1, 100_000_000).default(100_000),
   MAX_BODY_BYTES: int("MAX_BODY_BYTES", 1024, 100 * 1024 * 1024).default(1024 * 1024),
   OPERATION_TIMEOUT_MS: int("OPERATION_TIMEOUT_MS", 100, 600_000).default(10_000),
   SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),

@@ -19,7 +19,7 @@ beforeAll(async () => {
     databaseUrl: db.url,
     migrate: false,
     introspection: false,
-    limits: { maxDepth: 12, maxAliases: 30, maxTokens: 2000, maxDirectives: 20, maxCost: 50_000, blockFieldSuggestions: true },
+    limits: { maxDepth: 12, maxAliases: 30, maxTokens: 2000, maxDirectives: 20, maxCost: 100_000, blockFieldSuggestions: true },
     onStatement: (sql) => statements.push(sql),
     // No background polling, so the statements a request causes are all there is.
     relay: { pollIntervalMs: 600_000, pruneIntervalMs: 600_000 },
