@@ -5,7 +5,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
-  { ignores: ["node_modules/**", ".data/**", "dist/**", "coverage/**", "tests/generated/**", ".ci/**", "migrations/**"] },
+  { ignores: ["node_modules/**", ".data/**", "dist/**", "coverage/**", "tests/generated/**", ".ci/**", "migrations/**", "bench/**"] },
   eslint.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

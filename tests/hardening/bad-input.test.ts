@@ -39,7 +39,7 @@ afterAll(async () => {
 
 const MODERN = { "content-type": "application/json", accept: "application/graphql-response+json" };
 const post = (body: string, headers: Record<string, string> = MODERN) => fetch(instance.url, { method: "POST", headers, body });
-const graphql = (query: string, variables?: unknown, operationName?: string) => post(JSON.stringify({ query, variables, operationName }));
+const sendQuery = (query: string, variables?: unknown, operationName?: string) => post(JSON.stringify({ query, variables, operationName }));
 const userCount = async () => (await db.orm.em.fork().execute<{ n: number }[]>("select count(*)::int as n from users"))[0]!.n;
 
 const nested = (levels: number) => `{ users { nodes { ${"orders { nodes { user { ".repeat(levels)}id${" } } }".repeat(levels)} } } }`;
@@ -50,18 +50,18 @@ const cases: { name: string; send: () => Promise<Response>; status: number; code
   { name: "malformed JSON", send: () => post("{ nope"), status: 400, code: "BAD_REQUEST" },
   { name: "a form post (no CORS preflight) without the CSRF header", send: () => post(JSON.stringify({ query: createUser("x") }), { "content-type": "application/x-www-form-urlencoded" }), status: 403, code: "CSRF" },
   { name: "an unsupported content type", send: () => post("query", { "content-type": "application/xml", "x-graphql-csrf": "1" }), status: 415, code: "" },
-  { name: "a variable of the wrong type", send: () => graphql("query($f: Int) { users(first: $f) { totalCount } }", { f: "ten" }), status: 400, code: "BAD_USER_INPUT" },
-  { name: "an unknown operation name", send: () => graphql("query A { users { totalCount } }", undefined, "B"), status: 400, code: "OPERATION_RESOLUTION_FAILURE" },
-  { name: "a 5 MB body", send: () => graphql("{ users { totalCount } }", { padding: "a".repeat(5_000_000) }), status: 413, code: "PAYLOAD_TOO_LARGE" },
-  { name: "depth 40", send: () => graphql(nested(13)), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
-  { name: "500 aliases", send: () => graphql(`{ users { ${Array.from({ length: 500 }, (_, i) => `a${i}: totalCount`).join(" ")} } }`), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
-  { name: "a document of too many tokens", send: () => graphql(`{ ${"users { totalCount } ".repeat(700)}}`), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
-  { name: "a cost bomb", send: () => graphql("{ users(first: 100) { nodes { orders(first: 100) { nodes { items { sku } } } } } }"), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
-  { name: "a cost bomb through variables", send: () => graphql("query($n: Int) { users(first: $n) { nodes { orders(first: $n) { nodes { items { sku } } } } } }", { n: 100 }), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
-  { name: "introspection (off in production)", send: () => graphql("{ __schema { types { name } } }"), status: 400, code: "GRAPHQL_VALIDATION_FAILED" },
-  { name: "a malformed cursor", send: () => graphql('{ users(after: "not-a-cursor") { totalCount } }'), status: 200, code: "BAD_USER_INPUT" },
-  { name: "a malformed ID", send: () => graphql('{ user(id: "1 OR 1=1") { id } }'), status: 200, code: "BAD_USER_INPUT" },
-  { name: "a NUL character", send: () => graphql(createUser("nul\u0000byte")), status: 200, code: "BAD_USER_INPUT" },
+  { name: "a variable of the wrong type", send: () => sendQuery("query($f: Int) { users(first: $f) { totalCount } }", { f: "ten" }), status: 400, code: "BAD_USER_INPUT" },
+  { name: "an unknown operation name", send: () => sendQuery("query A { users { totalCount } }", undefined, "B"), status: 400, code: "OPERATION_RESOLUTION_FAILURE" },
+  { name: "a 5 MB body", send: () => sendQuery("{ users { totalCount } }", { padding: "a".repeat(5_000_000) }), status: 413, code: "PAYLOAD_TOO_LARGE" },
+  { name: "depth 40", send: () => sendQuery(nested(13)), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
+  { name: "500 aliases", send: () => sendQuery(`{ users { ${Array.from({ length: 500 }, (_, i) => `a${i}: totalCount`).join(" ")} } }`), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
+  { name: "a document of too many tokens", send: () => sendQuery(`{ ${"users { totalCount } ".repeat(700)}}`), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
+  { name: "a cost bomb", send: () => sendQuery("{ users(first: 100) { nodes { orders(first: 100) { nodes { items { sku } } } } } }"), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
+  { name: "a cost bomb through variables", send: () => sendQuery("query($n: Int) { users(first: $n) { nodes { orders(first: $n) { nodes { items { sku } } } } } }", { n: 100 }), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
+  { name: "introspection (off in production)", send: () => sendQuery("{ __schema { types { name } } }"), status: 400, code: "GRAPHQL_VALIDATION_FAILED" },
+  { name: "a malformed cursor", send: () => sendQuery('{ users(after: "not-a-cursor") { totalCount } }'), status: 200, code: "BAD_USER_INPUT" },
+  { name: "a malformed ID", send: () => sendQuery('{ user(id: "1 OR 1=1") { id } }'), status: 200, code: "BAD_USER_INPUT" },
+  { name: "a NUL character", send: () => sendQuery(createUser("nul\u0000byte")), status: 200, code: "BAD_USER_INPUT" },
   {
     name: "a mutation over GET",
     send: () => fetch(`${instance.url}?query=${encodeURIComponent(createUser("x"))}`, { headers: { "x-graphql-csrf": "1", accept: "application/json" } }),
@@ -85,12 +85,12 @@ describe("bad input", () => {
     expect(text).not.toMatch(/\bat .*\.(ts|js):\d+|select |insert |constraint|idx_|fk_/i);
     if (!touchesDatabase) expect(sql).toEqual([]);
     expect(await userCount()).toBe(before);
-    const healthy = await (await graphql("{ users { totalCount } }")).json();
+    const healthy = await (await sendQuery("{ users { totalCount } }")).json();
     expect(healthy).toEqual({ data: { users: { totalCount: before } } });
   });
 
   it("hides field suggestions in production", async () => {
-    const body = await (await graphql("{ userz { totalCount } }")).json();
+    const body = await (await sendQuery("{ userz { totalCount } }")).json();
     expect(JSON.stringify(body)).not.toMatch(/Did you mean/);
     expect(JSON.stringify(body)).toContain("[Suggestion hidden]");
   });
@@ -102,9 +102,9 @@ describe("bad input", () => {
     ["percent and underscore", "100%_sure\\"],
   ])("stores %s literally and finds it by a literal search", async (_, name) => {
     const email = `hostile${Math.random().toString(36).slice(2)}@example.com`;
-    const created = await (await graphql(createUser(name, email))).json();
+    const created = await (await sendQuery(createUser(name, email))).json();
     expect(created.data.createUser.errors).toEqual([]);
-    const found = await (await graphql("query($s: String) { users(first: 5, filter: { search: $s }) { nodes { name } } }", { s: name })).json();
+    const found = await (await sendQuery("query($s: String) { users(first: 5, filter: { search: $s }) { nodes { name } } }", { s: name })).json();
     expect(found.data.users.nodes).toEqual([{ name }]);
   });
 });
