@@ -54,14 +54,29 @@ export function createContextFactory({ orm, clock, newId, events }: ContextDeps)
     };
   };
 
-  return (requestId: string, metadata: RequestMetadata = {}): Context => ({
-    requestId,
-    traceparent: metadata.traceparent,
-    events,
-    ...wire(metadata),
-    // `this`, not a captured object: yoga hands resolvers a copy of the context it was given.
-    renew(this: { services: Services; loaders: Loaders }) {
-      Object.assign(this, wire(metadata));
-    },
-  });
+  return (requestId: string, metadata: RequestMetadata = {}): Context => {
+    // Wired on first use, and again on first use after `renew()`: an operation (or a
+    // subscription event) that never touches the database never forks an EntityManager.
+    let current: ReturnType<typeof wire> | undefined;
+    const wired = () => (current ??= wire(metadata));
+    const services: Services = {
+      get users() {
+        return wired().services.users;
+      },
+      get orders() {
+        return wired().services.orders;
+      },
+    };
+    const loaders = new Proxy({} as Loaders, { get: (_, key) => wired().loaders[key as keyof Loaders] });
+    return {
+      requestId,
+      traceparent: metadata.traceparent,
+      events,
+      services,
+      loaders,
+      renew() {
+        current = undefined;
+      },
+    };
+  };
 }

@@ -7,7 +7,7 @@
  */
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createComplexityRule } from "@pothos/plugin-complexity";
-import { GraphQLError, validate, type DocumentNode, type GraphQLSchema, type ValidationContext } from "graphql";
+import { GraphQLError, Kind, validate, type DocumentNode, type GraphQLSchema, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
 
 export interface OperationLimits {
@@ -53,12 +53,21 @@ export function useOperationLimits(limits: OperationLimits): Plugin[] {
  * It runs after the standard validation, so an invalid document gets only the usual errors.
  */
 function useCostLimit(maxCost: number): Plugin {
+  // An operation without variables always costs the same: priced once per parsed document.
+  const verdicts = new WeakMap<DocumentNode, GraphQLError[]>();
   return {
     onValidate({ params, context }) {
       return ({ valid, setResult }) => {
         if (!valid) return;
+        const document = params.documentAST as DocumentNode;
+        const constant = document.definitions.every((definition) => definition.kind !== Kind.OPERATION_DEFINITION || !definition.variableDefinitions?.length);
+        const known = constant ? verdicts.get(document) : undefined;
+        if (known) {
+          if (known.length > 0) setResult(known);
+          return;
+        }
         const { params: request } = context as { params?: { variables?: Record<string, unknown> | null; operationName?: string | null } };
-        const errors = validate(params.schema as GraphQLSchema, params.documentAST as DocumentNode, [
+        const errors = validate(params.schema as GraphQLSchema, document, [
           createComplexityRule({
             context,
             variableValues: request?.variables ?? {},
@@ -78,6 +87,7 @@ function useCostLimit(maxCost: number): Plugin {
         ]);
         // Only the cost verdict: bad variable values are reported by execution, with their code.
         const refused = errors.filter((error) => error.extensions.code === LIMIT_CODE);
+        if (constant) verdicts.set(document, refused);
         if (refused.length > 0) setResult(refused);
       };
     },
