@@ -13,9 +13,10 @@ import { safeError } from "./safe-error.ts";
 export function useErrorMasking(logger: Logger): Plugin<Context> {
   const mask = (requestId: string, errors: readonly GraphQLError[]) =>
     errors.map((error) => {
-      // graphql-js reports bad variable values without a code; they are the client's to fix.
-      if (isOriginalGraphQLError(error) && !error.path && error.extensions?.code === undefined) {
-        return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: "BAD_USER_INPUT" } });
+      // Executors report bad variable values without a code; they are the client's to fix, and
+      // a request error (400) for GraphQL-over-HTTP clients. Yoga strips `http` from the output.
+      if (isOriginalGraphQLError(error) && !error.path && (error.extensions?.code === undefined || /^Variable "\$/.test(error.message))) {
+        return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: "BAD_USER_INPUT", http: { status: 400 } } });
       }
       if (isOriginalGraphQLError(error)) return error;
       logger.error({ requestId, err: safeError(error.originalError ?? error), path: error.path?.join(".") }, "unexpected error in a resolver");
