@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps): App {
       useNulGuard(),
       // Compiled execution for queries (the hot read path): each distinct query is compiled once
       // into plain JavaScript. Mutations are few and subscriptions keep the reference executor.
-      useGraphQlJit({}, { enableIf: (args) => isQuery(args.document as DocumentNode, args.operationName) }),
+      useGraphQlJit({}, { enableIf: (args) => isQuery(args.document, args.operationName) }),
       useOperationTimeout(deps.operationTimeoutMs ?? 10_000),
       useObservability(logger, metrics),
       useErrorMasking(logger),

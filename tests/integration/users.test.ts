@@ -66,6 +66,9 @@ describe("createUser", () => {
     expect(data?.createUser.errors).toEqual([]);
     expect(data?.createUser.user).toMatchObject({ email: "Ada@Example.com", name: "Ada Lovelace", status: "ACTIVE", version: 1 });
     expect(data?.createUser.user?.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    // New ids are UUIDv7: time-ordered, version nibble 7.
+    const uuid = Buffer.from(data!.createUser.user!.id, "base64url").toString("utf8").split(":")[1]!;
+    expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it("reports every invalid field at once, with a path into the input, and creates nothing", async () => {
