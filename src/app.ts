@@ -13,8 +13,11 @@ import { useGraphQlJit } from "@envelop/graphql-jit";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
-import { WebSocketServer } from "ws";
-import type { Context } from "./context.ts";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { Context, OperationOrigin } from "./context.ts";
+import type { Viewer } from "./domain/access/viewer.ts";
+import type { TokenVerifier } from "./infra/auth/token-verifier.ts";
+import { useAnonymousGate, viewerOfHeader } from "./plugins/authentication.ts";
 import type { RequestMetadata } from "./domain/shared/request-metadata.ts";
 import type { Logger } from "./logger.ts";
 import { useErrorMasking } from "./plugins/error-masking.ts";
@@ -29,7 +32,11 @@ import { useRequestBodyLimit } from "./plugins/request-limits.ts";
 export interface AppDeps {
   readonly schema: GraphQLSchema;
   /** Builds the per-operation context. */
-  readonly createContext: (requestId: string, metadata: RequestMetadata) => Context;
+  readonly createContext: (origin: OperationOrigin) => Context;
+  /** Verifies bearer tokens. */
+  readonly verifyToken: TokenVerifier;
+  /** A token GraphiQL sends by default over HTTP and WebSocket (development only). */
+  readonly graphiqlToken?: string;
   readonly logger: Logger;
   /** Serve GraphiQL to browsers at the GraphQL path (default true). */
   readonly graphiql?: boolean;
@@ -88,7 +95,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** What yoga's context function receives: an HTTP request, or our fields for a WebSocket operation. */
-type InitialContext = { request?: Request; websocket?: { requestId: string; metadata: RequestMetadata } };
+type InitialContext = {
+  request?: Request;
+  req?: { socket?: { remoteAddress?: string } };
+  websocket?: { requestId: string; metadata: RequestMetadata; viewer: Viewer; clientAddress?: string };
+};
 
 export function createApp(deps: AppDeps): App {
   const { schema, createContext, logger, graphiql = true, connectionInitWaitTimeoutMs = 3000, keepAliveMs = 12_000 } = deps;
@@ -109,7 +120,16 @@ export function createApp(deps: AppDeps): App {
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
-    graphiql: graphiql && { title: "ordergraph", defaultQuery: GRAPHIQL_DEFAULT_QUERY, subscriptionsProtocol: "WS" },
+    graphiql: graphiql && {
+      title: "ordergraph",
+      defaultQuery: GRAPHIQL_DEFAULT_QUERY,
+      subscriptionsProtocol: "WS",
+      ...(deps.graphiqlToken && {
+        headers: JSON.stringify({ Authorization: `Bearer ${deps.graphiqlToken}` }),
+        // Passed through to GraphiQL's graphql-ws client as its connection_init payload.
+        connectionParams: { authorization: `Bearer ${deps.graphiqlToken}` },
+      }),
+    },
     // GraphiQL's assets are served from this package, not a CDN, so it works offline.
     renderGraphiQL,
     logging: {
@@ -122,10 +142,16 @@ export function createApp(deps: AppDeps): App {
     // rest, and only in development does it attach details.
     maskedErrors: { isDev: deps.development ?? false },
     cors: deps.corsOrigins ? { origin: deps.corsOrigins === "*" ? "*" : [...deps.corsOrigins], credentials: false, maxAge: 600 } : false,
-    context: (initial: InitialContext) => {
-      if (initial.websocket) return createContext(initial.websocket.requestId, initial.websocket.metadata);
+    context: async (initial: InitialContext) => {
+      if (initial.websocket) return createContext(initial.websocket);
       const request = initial.request!;
-      return createContext(requestIdOf(request), traceparentOf(request.headers.get("traceparent")));
+      const verified = await viewerOfHeader(deps.verifyToken, request.headers.get("authorization"));
+      return createContext({
+        requestId: requestIdOf(request),
+        metadata: traceparentOf(request.headers.get("traceparent")),
+        ...(verified ? { viewer: verified.viewer } : {}),
+        clientAddress: initial.req?.socket?.remoteAddress,
+      });
     },
     plugins: [
       {
@@ -145,6 +171,7 @@ export function createApp(deps: AppDeps): App {
       useCSRFPrevention({ requestHeaders: ["x-graphql-csrf", "graphql-preflight"] }),
       ...(deps.introspection === false ? [useDisableIntrospection()] : []),
       ...useOperationLimits(deps.limits ?? DEFAULT_LIMITS),
+      useAnonymousGate(),
       useNulGuard(),
       // Compiled execution for queries (the hot read path): each distinct query is compiled once
       // into plain JavaScript. Mutations are few and subscriptions keep the reference executor.
@@ -166,13 +193,35 @@ export function createApp(deps: AppDeps): App {
     parse: (source: string) => DocumentNode;
     validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
   };
-  const options: ServerOptions<Record<string, unknown>, { request: IncomingMessage }> = {
+  type Extra = { request: IncomingMessage; socket: WebSocket; viewer?: Viewer; expiry?: NodeJS.Timeout };
+  const options: ServerOptions<Record<string, unknown>, Extra> = {
     connectionInitWaitTimeout: connectionInitWaitTimeoutMs,
+    // A token is required over WebSocket; without a valid one the socket closes with 4403.
+    // When it expires the socket closes too, and the client reconnects with a fresh one.
+    onConnect: async (ctx) => {
+      const header = ctx.connectionParams?.["authorization"];
+      if (typeof header !== "string") return false;
+      try {
+        const verified = await viewerOfHeader(deps.verifyToken, header);
+        if (!verified) return false;
+        ctx.extra.viewer = verified.viewer;
+        ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(4403, "Token expired"), Math.max(0, verified.expiresAt - Date.now()));
+        ctx.extra.socket.once("close", () => clearTimeout(ctx.extra.expiry));
+        return true;
+      } catch {
+        return false;
+      }
+    },
     execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
     subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
     onSubscribe: async (ctx, _id, payload) => {
       const header = ctx.extra.request.headers["traceparent"];
-      const websocket = { requestId: randomUUID(), metadata: traceparentOf(Array.isArray(header) ? header[0] : header) };
+      const websocket = {
+        requestId: randomUUID(),
+        metadata: traceparentOf(Array.isArray(header) ? header[0] : header),
+        viewer: ctx.extra.viewer!,
+        clientAddress: ctx.extra.request.socket.remoteAddress,
+      };
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, params: payload, websocket }) as unknown as Enveloped;
       let document: DocumentNode;
       try {

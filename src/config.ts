@@ -51,6 +51,17 @@ const ConfigSchema = z.object({
   MAX_COST: int("MAX_COST", 1, 100_000_000).default(100_000),
   MAX_BODY_BYTES: int("MAX_BODY_BYTES", 1024, 100 * 1024 * 1024).default(1024 * 1024),
   OPERATION_TIMEOUT_MS: int("OPERATION_TIMEOUT_MS", 100, 600_000).default(10_000),
+  AUTH_JWT_SECRET: z
+    .string()
+    .refine((secret) => Buffer.byteLength(secret) >= 32, { error: "AUTH_JWT_SECRET must be at least 32 bytes (e.g. openssl rand -base64 48)" })
+    .optional(),
+  AUTH_JWT_PUBLIC_KEY: z.string().includes("BEGIN PUBLIC KEY", { error: "AUTH_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)" }).optional(),
+  AUTH_JWT_PUBLIC_KEY_ALGORITHM: z.enum(["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"], { error: "AUTH_JWT_PUBLIC_KEY_ALGORITHM must be RS256, RS384, RS512, PS256, ES256, ES384 or EdDSA" }).default("RS256"),
+  AUTH_JWKS_FILE: z.string().min(1).optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  RATE_LIMIT_PLACE_ORDER_PER_MINUTE: int("RATE_LIMIT_PLACE_ORDER_PER_MINUTE", 1, 1_000_000).default(30),
+  RATE_LIMIT_CREATE_USER_PER_MINUTE: int("RATE_LIMIT_CREATE_USER_PER_MINUTE", 1, 1_000_000).default(10),
   SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
   SHUTDOWN_DRAIN_DELAY_MS: int("SHUTDOWN_DRAIN_DELAY_MS", 0, 600_000).optional(),
 });
@@ -81,6 +92,11 @@ export interface Config {
   readonly limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxCost: number; blockFieldSuggestions: boolean };
   readonly maxBodyBytes: number;
   readonly operationTimeoutMs: number;
+  /** How tokens are verified; `undefined` in development without settings (a local dev secret is used). */
+  readonly auth:
+    | { secret?: string; publicKeyPem?: string; publicKeyAlgorithm?: string; jwksFile?: string; issuer?: string; audience?: string }
+    | undefined;
+  readonly rateLimits: { placeOrderPerMinute: number; createUserPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -100,6 +116,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join("\n")}`);
   }
   const c = parsed.data;
+  const verification = c.AUTH_JWT_SECRET || c.AUTH_JWT_PUBLIC_KEY || c.AUTH_JWKS_FILE;
+  if (!verification && c.NODE_ENV === "production") {
+    throw new ConfigError(
+      "Invalid configuration; fix these environment variables:\n  AUTH_JWT_SECRET=\"\": set a secret of at least 32 bytes to verify HS256 tokens, or AUTH_JWT_PUBLIC_KEY / AUTH_JWKS_FILE for asymmetric ones (required in production)",
+    );
+  }
   return {
     env: c.NODE_ENV,
     host: c.HOST,
@@ -127,6 +149,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     maxBodyBytes: c.MAX_BODY_BYTES,
     operationTimeoutMs: c.OPERATION_TIMEOUT_MS,
+    auth: verification
+      ? {
+          secret: c.AUTH_JWT_SECRET,
+          publicKeyPem: c.AUTH_JWT_PUBLIC_KEY,
+          publicKeyAlgorithm: c.AUTH_JWT_PUBLIC_KEY_ALGORITHM,
+          jwksFile: c.AUTH_JWKS_FILE,
+          issuer: c.AUTH_JWT_ISSUER,
+          audience: c.AUTH_JWT_AUDIENCE,
+        }
+      : undefined,
+    rateLimits: { placeOrderPerMinute: c.RATE_LIMIT_PLACE_ORDER_PER_MINUTE, createUserPerMinute: c.RATE_LIMIT_CREATE_USER_PER_MINUTE },
   };
 }
 

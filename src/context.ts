@@ -3,6 +3,7 @@
  * EntityManager and wires repositories, services and loaders. Nothing here outlives a request.
  */
 import type { MikroORM } from "@mikro-orm/postgresql";
+import { ANONYMOUS, type Viewer } from "./domain/access/viewer.ts";
 import type { EventFeed } from "./domain/events/event-feed.ts";
 import { createOrderService, type OrderService } from "./domain/orders/order-service.ts";
 import type { Clock } from "./domain/shared/clock.ts";
@@ -10,6 +11,7 @@ import type { IdGenerator } from "./domain/shared/ids.ts";
 import { createUserService, type UserService } from "./domain/users/user-service.ts";
 import type { RequestMetadata } from "./domain/shared/request-metadata.ts";
 import { createMikroOrmRepositories, createMikroOrmUnitOfWork } from "./infra/mikro-orm/unit-of-work.ts";
+import type { RateLimitedAction, RateLimiter } from "./infra/rate-limiter.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
 export interface Services {
@@ -22,6 +24,10 @@ export interface Context {
   readonly requestId: string;
   /** The request's W3C trace context, when it sent one (logged, and carried into its events). */
   readonly traceparent?: string;
+  /** Who is calling, from a verified token (anonymous without one). */
+  readonly viewer: Viewer;
+  /** Counts a rate-limited action against the caller; throws `RateLimitedError` over the limit. */
+  rateLimit(action: RateLimitedAction): Promise<void>;
   readonly services: Services;
   readonly loaders: Loaders;
   /** Domain events for subscriptions: replay, then live. */
@@ -38,27 +44,38 @@ export interface ContextDeps {
   readonly clock: Clock;
   readonly newId: IdGenerator;
   readonly events: EventFeed;
+  /** Per-caller limits (default: none). */
+  readonly rateLimiter?: RateLimiter;
 }
 
-export function createContextFactory({ orm, clock, newId, events }: ContextDeps) {
-  const wire = (metadata: RequestMetadata) => {
+/** What the transport knows about one operation. */
+export interface OperationOrigin {
+  readonly requestId: string;
+  readonly metadata?: RequestMetadata;
+  readonly viewer?: Viewer;
+  /** The client's address, which identifies anonymous callers for rate limits. */
+  readonly clientAddress?: string;
+}
+
+export function createContextFactory({ orm, clock, newId, events, rateLimiter }: ContextDeps) {
+  const wire = (metadata: RequestMetadata, viewer: Viewer) => {
     const em = orm.em.fork();
     const repositories = createMikroOrmRepositories(em, metadata);
     const unitOfWork = createMikroOrmUnitOfWork(em, metadata);
     return {
       services: {
-        users: createUserService({ users: repositories.users, unitOfWork, clock, newId }),
-        orders: createOrderService({ orders: repositories.orders, unitOfWork, clock, newId }),
+        users: createUserService({ users: repositories.users, unitOfWork, clock, newId, viewer }),
+        orders: createOrderService({ orders: repositories.orders, unitOfWork, clock, newId, viewer }),
       },
-      loaders: createLoaders(repositories),
+      loaders: createLoaders(repositories, viewer),
     };
   };
 
-  return (requestId: string, metadata: RequestMetadata = {}): Context => {
+  return ({ requestId, metadata = {}, viewer = ANONYMOUS, clientAddress = "unknown" }: OperationOrigin): Context => {
     // Wired on first use, and again on first use after `renew()`: an operation (or a
     // subscription event) that never touches the database never forks an EntityManager.
     let current: ReturnType<typeof wire> | undefined;
-    const wired = () => (current ??= wire(metadata));
+    const wired = () => (current ??= wire(metadata, viewer));
     const services: Services = {
       get users() {
         return wired().services.users;
@@ -71,11 +88,16 @@ export function createContextFactory({ orm, clock, newId, events }: ContextDeps)
     return {
       requestId,
       traceparent: metadata.traceparent,
+      viewer,
       events,
       services,
       loaders,
       renew() {
         current = undefined;
+      },
+      async rateLimit(action) {
+        const caller = viewer.kind === "anonymous" || viewer.userId === null ? `address:${clientAddress}` : `user:${viewer.userId}`;
+        await rateLimiter?.consume(action, caller);
       },
     };
   };

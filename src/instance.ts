@@ -22,6 +22,8 @@ import { migrateToLatest } from "./infra/mikro-orm/migrate.ts";
 import { initOrm } from "./infra/mikro-orm/orm.ts";
 import { createMikroOrmEventLog } from "./infra/mikro-orm/outbox-repository.ts";
 import { outboxStats } from "./infra/mikro-orm/outbox-stats.ts";
+import { createTokenVerifier, type TokenVerification } from "./infra/auth/token-verifier.ts";
+import { createRateLimiter, type RateLimits } from "./infra/rate-limiter.ts";
 import type { Logger } from "./logger.ts";
 import type { ReadinessReport } from "./plugins/http-endpoints.ts";
 import { createMetrics } from "./plugins/metrics.ts";
@@ -68,6 +70,12 @@ export interface InstanceOptions {
   readonly keepAliveMs?: number;
   /** Called with every SQL statement (tests count them). */
   readonly onStatement?: (sql: string) => void;
+  /** How bearer tokens are verified (a secret, public key or JWKS file). */
+  readonly auth: TokenVerification;
+  /** Per-caller limits on placeOrder and createUser (default 30 and 10 per minute). */
+  readonly rateLimits?: RateLimits;
+  /** A token GraphiQL sends by default, over HTTP and WebSocket (development). */
+  readonly graphiqlToken?: string;
   /** Resolve only once connected, migrated and serving (default true); else see `ready`. */
   readonly waitUntilReady?: boolean;
   /**
@@ -122,7 +130,12 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const bus = createEventBus({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix, logger });
   const relay = createOutboxRelay({ orm, databaseUrl: options.databaseUrl, publish: (event) => bus.publish(event), logger, ...options.relay });
   const events = createEventFeed({ log: createMikroOrmEventLog(orm.em), bus });
-  const createContext = createContextFactory({ orm, clock: options.clock ?? systemClock, newId, events });
+  const rateLimiter = createRateLimiter(options.rateLimits ?? { placeOrderPerMinute: 30, createUserPerMinute: 10 }, {
+    redisUrl: options.redisUrl,
+    keyPrefix: options.channelPrefix,
+  });
+  const createContext = createContextFactory({ orm, clock: options.clock ?? systemClock, newId, events, rateLimiter });
+  const verifyToken = await createTokenVerifier(options.auth);
 
   const readiness = async (): Promise<ReadinessReport> => {
     const checks: Record<string, string> = {};
@@ -141,6 +154,8 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const app = createApp({
     schema,
     createContext,
+    verifyToken,
+    graphiqlToken: options.graphiqlToken,
     logger,
     metrics,
     readiness,
@@ -227,6 +242,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
         await ready.catch(() => {});
         await relay.stop();
         await bus.close();
+        await rateLimiter.close();
         await orm.close();
       })();
       return closing;

@@ -5,11 +5,17 @@
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDatabase } from "./infra/database.ts";
-import { startInstance } from "./instance.ts";
-import { createLogger } from "./logger.ts";
+import { loadOrCreateDevSecret } from "./infra/auth/dev-secret.ts";
+import { issueToken } from "./infra/auth/token-issuer.ts";
+import { startInstance, type Instance } from "./instance.ts";
+import { createLogger, type Logger } from "./logger.ts";
 
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel, config.env);
+  // Development without verification settings: a local secret, and tokens printed below.
+  const devSecret = config.auth ? undefined : loadOrCreateDevSecret();
+  const auth = config.auth ?? { secret: devSecret };
+  const adminToken = devSecret ? await issueToken(devSecret, { sub: DEV_ADMIN, roles: ["admin"], ttlSeconds: 12 * 3600 }) : undefined;
   const database = await openDatabase(config);
   const instance = await startInstance({
     databaseUrl: database.url,
@@ -29,6 +35,9 @@ async function main(config: Config): Promise<void> {
     operationTimeoutMs: config.operationTimeoutMs,
     relay: { retentionMs: config.outboxRetentionHours * 3_600_000 },
     waitUntilReady: false,
+    auth,
+    rateLimits: config.rateLimits,
+    ...(adminToken && config.graphiql ? { graphiqlToken: adminToken } : {}),
     drainDelayMs: config.shutdownDrainDelayMs,
   });
 
@@ -49,9 +58,23 @@ async function main(config: Config): Promise<void> {
   if (instance.bus.kind === "in-process") {
     logger.info("REDIS_URL is unset: subscriptions use an in-process event bus and see only this instance's changes");
   }
+  if (devSecret && adminToken) await printDevTokens(instance, devSecret, adminToken, logger);
   logger.info(
     { url: instance.url, database: database.description, events: instance.bus.kind, env: config.env },
     `serving ${instance.url}${config.graphiql ? " (GraphiQL in a browser)" : ""} on ${database.description}`,
+  );
+}
+
+const DEV_ADMIN = "00000000-0000-7000-8000-000000000000";
+
+/** Development: short-lived tokens to paste into a client (GraphiQL already has the admin one). */
+async function printDevTokens(instance: Instance, secret: string, adminToken: string, logger: Logger) {
+  const [first] = await instance.orm.em.fork().execute<{ id: string; email: string }[]>("select id, email from users order by created_at limit 1");
+  const customerToken = first ? await issueToken(secret, { sub: first.id, roles: ["customer"], ttlSeconds: 12 * 3600 }) : undefined;
+  logger.info(
+    { adminToken, customerToken, customer: first?.id ?? null },
+    `development tokens (12 h; GraphiQL sends the admin one): admin ${adminToken}` +
+      (customerToken ? ` — customer ${first!.id}: ${customerToken}` : " — no users yet: run npm run db:seed for a customer token"),
   );
 }
 

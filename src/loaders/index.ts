@@ -1,3 +1,4 @@
+import { canSeeOrdersOf, canSeeUser, type Viewer } from "../domain/access/viewer.ts";
 import type { Order, OrderItem } from "../domain/orders/order.ts";
 import type { OrderFilter, OrderPageQuery } from "../domain/orders/order-repository.ts";
 import type { Page } from "../domain/shared/pagination.ts";
@@ -10,11 +11,18 @@ export type UserOrdersQuery = Omit<OrderPageQuery, "filter"> & { readonly filter
 /**
  * Per-request DataLoaders: every object a request touches at one level of the query is loaded
  * in one statement, and each is loaded once per request. Built fresh for every request and
- * every subscription event, so nothing is cached across them.
+ * every subscription event, so nothing is cached across them. Objects the viewer may not see
+ * load as null, exactly like missing ones (and users are not even queried).
  */
-export function createLoaders({ users, orders }: Repositories) {
-  const userById = createByIdLoader<User | null>((ids) => users.getMany(ids));
-  const orderById = createByIdLoader<Order | null>((ids) => orders.getMany(ids));
+export function createLoaders({ users, orders }: Repositories, viewer: Viewer) {
+  const userById = createByIdLoader<User | null>(async (ids) => {
+    const wanted = ids.filter((id) => canSeeUser(viewer, id));
+    const found = new Map((wanted.length ? await users.getMany(wanted) : []).flatMap((user) => (user ? [[user.id, user] as const] : [])));
+    return ids.map((id) => found.get(id) ?? null);
+  });
+  const orderById = createByIdLoader<Order | null>(async (ids) =>
+    (await orders.getMany(ids)).map((order) => (order && canSeeOrdersOf(viewer, order.userId) ? order : null)),
+  );
   const itemsByOrderId = createByIdLoader<OrderItem[]>((ids) => orders.getItemsByOrderIds(ids));
   const ordersPageByUserId = createGroupedLoader<{ id: string; group: string; query: UserOrdersQuery }, Page<Order>>((ids, { query }) =>
     orders.getPagesByUserIds(ids, query),

@@ -7,6 +7,8 @@
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
+import { AccessDeniedError, AuthenticationRequiredError } from "../domain/access/viewer.ts";
+import { RateLimitedError } from "../infra/rate-limiter.ts";
 import type { Logger } from "../logger.ts";
 import { safeError } from "./safe-error.ts";
 
@@ -19,6 +21,8 @@ export function useErrorMasking(logger: Logger): Plugin<Context> {
         return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: "BAD_USER_INPUT", http: { status: 400 } } });
       }
       if (isOriginalGraphQLError(error)) return error;
+      const expected = expectedError(error);
+      if (expected) return expected;
       logger.error({ requestId, err: safeError(error.originalError ?? error), path: error.path?.join(".") }, "unexpected error in a resolver");
       return new GraphQLError("Unexpected error.", { nodes: error.nodes, path: error.path, extensions: { code: "INTERNAL_SERVER_ERROR", requestId } });
     });
@@ -64,3 +68,14 @@ export function isOriginalGraphQLError(error: unknown): boolean {
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+
+/** Failures the rules raise on purpose, as the top-level errors clients expect. */
+function expectedError(error: GraphQLError): GraphQLError | null {
+  const cause = error.originalError;
+  const as = (code: string, extensions: Record<string, unknown> = {}) =>
+    new GraphQLError(cause!.message, { nodes: error.nodes, path: error.path, extensions: { code, ...extensions } });
+  if (cause instanceof AuthenticationRequiredError) return as("UNAUTHENTICATED");
+  if (cause instanceof AccessDeniedError) return as("FORBIDDEN");
+  if (cause instanceof RateLimitedError) return as("RATE_LIMITED", { retryAfterSeconds: cause.retryAfterSeconds });
+  return null;
+}

@@ -1,4 +1,5 @@
-import { map } from "graphql-yoga";
+import { filter, map, pipe } from "graphql-yoga";
+import { AccessDeniedError, AuthenticationRequiredError, canSeeUser } from "../domain/access/viewer.ts";
 import { ORDER_EVENT_TYPES, USER_EVENT_TYPES, type DomainEvent, type OrderEvent, type UserEvent } from "../domain/events/domain-event.ts";
 import type { EventQuery } from "../domain/events/event-feed.ts";
 import { UnknownEventError } from "../domain/events/event-ports.ts";
@@ -57,17 +58,31 @@ const UserEventRef = builder.objectRef<UserEvent>("UserEvent").implement({
   }),
 });
 
-/** Subscribes to the feed; every event is resolved with a renewed context (fresh loaders and fork). */
-async function subscribe<E extends DomainEvent>(context: Context, query: EventQuery): Promise<AsyncIterable<E>> {
+/**
+ * Subscribes to the feed for what the viewer may see: a customer's subscription is narrowed to
+ * their own user (asking for someone else's is FORBIDDEN), and every event is checked again
+ * before it is resolved, with a renewed context (fresh loaders and fork).
+ */
+async function subscribe<E extends DomainEvent>(context: Context, requested: EventQuery): Promise<AsyncIterable<E>> {
+  const { viewer } = context;
+  if (viewer.kind === "anonymous") throw new AuthenticationRequiredError("Sign in to subscribe.");
+  if (viewer.kind === "customer" && requested.userId !== undefined && requested.userId !== viewer.userId) {
+    throw new AccessDeniedError("Customers may only subscribe to their own events.");
+  }
+  const query = viewer.kind === "customer" ? { ...requested, userId: viewer.userId } : requested;
   if (query.after !== undefined && !isUuid(query.after)) {
     throw badUserInput("`after` must be the `id` of an event this API sent.", "after");
   }
   try {
     const events = await context.events.subscribe(query);
-    return map((event: DomainEvent) => {
-      context.renew();
-      return event as E;
-    })(events);
+    return pipe(
+      events,
+      filter((event: DomainEvent) => canSeeUser(viewer, event.userId)),
+      map((event: DomainEvent) => {
+        context.renew();
+        return event as E;
+      }),
+    ) as AsyncIterable<E>;
   } catch (error) {
     if (error instanceof UnknownEventError) {
       throw badUserInput("`after` names no event this API still keeps (unknown, or older than the retention period); subscribe without `after` and refetch.", "after");

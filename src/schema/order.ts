@@ -177,7 +177,7 @@ builder.queryFields((t) => ({
     type: OrderRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_, args, { loaders }) => loaders.orderById.load(decodeGlobalIdOf("Order", args.id, "id")),
+    resolve: (_, args, { services }) => services.orders.getOne(decodeGlobalIdOf("Order", args.id, "id")),
   }),
   orders: t.connection(
     {
@@ -266,7 +266,8 @@ builder.mutationFields((t) => {
     placeOrder: t.field({
       type: OrderPayload,
       args: { input: t.arg({ type: PlaceOrderInput, required: true }) },
-      resolve: async (_, { input }, { services }) => {
+      resolve: async (_, { input }, { services, rateLimit }) => {
+        await rateLimit("placeOrder");
         const userId = tryDecodeGlobalIdOf("User", input.userId);
         if (!userId) return { order: null, ...invalidInput("`userId` must be the ID of a User returned by this API.", ["userId"]) };
         return toPayload("order", await services.orders.placeOrder({ ...input, userId }));

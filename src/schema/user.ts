@@ -61,11 +61,17 @@ const UserSortInput = builder.inputType("UserSort", {
 const CURSOR_KIND = { CREATED_AT: "timestamp", NAME: "text", EMAIL: "text" } as const;
 
 builder.queryFields((t) => ({
+  viewer: t.field({
+    type: UserRef,
+    nullable: true,
+    description: "The caller's own user; null for anonymous callers and for administrators without a user record.",
+    resolve: (_, __, { services }) => services.users.getViewer(),
+  }),
   user: t.field({
     type: UserRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_, args, { loaders }) => loaders.userById.load(decodeGlobalIdOf("User", args.id, "id")),
+    resolve: (_, args, { services }) => services.users.getOne(decodeGlobalIdOf("User", args.id, "id")),
   }),
   userByEmail: t.field({
     type: UserRef,
@@ -138,7 +144,10 @@ builder.mutationFields((t) => ({
   createUser: t.field({
     type: UserPayload,
     args: { input: t.arg({ type: CreateUserInput, required: true }) },
-    resolve: async (_, { input }, { services }) => toPayload("user", await services.users.createOne(input)),
+    resolve: async (_, { input }, { services, rateLimit }) => {
+      await rateLimit("createUser");
+      return toPayload("user", await services.users.createOne(input));
+    },
   }),
   updateUser: t.field({
     type: UserPayload,

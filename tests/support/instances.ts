@@ -1,21 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { pino } from "pino";
 import { startInstance, type Instance, type InstanceOptions } from "../../src/instance.ts";
+import { ADMIN_AUTHORIZATION, TEST_AUTH } from "./auth.ts";
 
 /** A unique channel prefix, so test files sharing one Redis never see each other's events. */
 export const uniqueChannelPrefix = () => `test-${randomBytes(4).toString("hex")}`;
 
 /** A real instance on a free port, quiet unless LOG_LEVEL is set. */
-export function startTestInstance(options: Omit<InstanceOptions, "logger" | "port"> & { logLines?: Record<string, unknown>[] }): Promise<Instance> {
+export function startTestInstance(options: Omit<InstanceOptions, "logger" | "port" | "auth"> & { logLines?: Record<string, unknown>[]; auth?: InstanceOptions["auth"] }): Promise<Instance> {
   const lines = options.logLines;
   const logger = lines
     ? pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) })
     : pino({ level: process.env.LOG_LEVEL ?? "silent" });
-  return startInstance({ port: 0, graphiql: true, relay: { pollIntervalMs: 200 }, ...options, logger });
+  return startInstance({ port: 0, graphiql: true, relay: { pollIntervalMs: 200 }, auth: TEST_AUTH, rateLimits: { placeOrderPerMinute: 10_000, createUserPerMinute: 10_000 }, ...options, logger });
 }
 
-export async function post<T = any>(instance: Instance, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(instance.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+/** An operation as an administrator (or with `authorization`), returning `data`; throws on errors. */
+export async function post<T = any>(instance: Instance, query: string, variables: Record<string, unknown> = {}, authorization = ADMIN_AUTHORIZATION): Promise<T> {
+  const response = await fetch(instance.url, { method: "POST", headers: { "content-type": "application/json", authorization }, body: JSON.stringify({ query, variables }) });
   const body = (await response.json()) as { data?: T; errors?: unknown[] };
   if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
   return body.data as T;

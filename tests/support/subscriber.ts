@@ -1,5 +1,6 @@
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
+import { ADMIN_AUTHORIZATION } from "./auth.ts";
 
 export interface Subscriber<T> {
   /** Everything received so far, in order. */
@@ -14,13 +15,21 @@ export interface Subscriber<T> {
 }
 
 /** A graphql-ws client subscribed to one operation, collecting what arrives. */
-export function subscribe<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}): Subscriber<T> {
+/** As an administrator unless `authorization` says otherwise (null: no connection_init payload). */
+export function subscribe<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, authorization: string | null = ADMIN_AUTHORIZATION): Subscriber<T> {
   const received: T[] = [];
   const errors: unknown[] = [];
   const waiters = new Set<() => void>();
   let client: Client;
   const started = new Promise<void>((resolve) => {
-    client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, on: { connected: () => setTimeout(resolve, 50) } });
+    client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+      ...(authorization ? { connectionParams: { authorization } } : {}),
+      on: { connected: () => setTimeout(resolve, 50) },
+    });
   });
   const unsubscribe = client!.subscribe<T>(
     { query, variables },

@@ -9,7 +9,9 @@ import { newId } from "../../src/domain/shared/ids.ts";
 import { createEventFeed } from "../../src/domain/events/event-feed.ts";
 import { createEventBus } from "../../src/infra/events/event-bus.ts";
 import { createMikroOrmEventLog } from "../../src/infra/mikro-orm/outbox-repository.ts";
+import { createTokenVerifier } from "../../src/infra/auth/token-verifier.ts";
 import { schema } from "../../src/schema/index.ts";
+import { ADMIN_AUTHORIZATION, TEST_AUTH } from "./auth.ts";
 import type { TestDatabase } from "./test-database.ts";
 
 export interface GraphQLResponse<Data = Record<string, any>> {
@@ -32,18 +34,22 @@ export function createTestApp(db: TestDatabase, options: { clock?: Clock } = {})
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
   const bus = createEventBus({ logger });
+  const verifier = createTokenVerifier(TEST_AUTH);
   const app = createApp({
     schema,
     createContext: createContextFactory({ orm: db.orm, clock: options.clock ?? systemClock, newId, events: createEventFeed({ log: createMikroOrmEventLog(db.orm.em), bus }) }),
+    verifyToken: async (token) => (await verifier)(token),
     logger,
   });
+  // As an administrator unless the caller passes its own `authorization` ("" for none).
   const graphql = async (query: string, variables?: unknown, headers: Record<string, string> = {}) => {
-      const response = await app.yoga.fetch("http://localhost/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as GraphQLResponse<any>;
+    const { authorization = ADMIN_AUTHORIZATION, ...rest } = headers;
+    const response = await app.yoga.fetch("http://localhost/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...(authorization ? { authorization } : {}), ...rest },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLResponse<any>;
   };
   return {
     app,

@@ -1,3 +1,4 @@
+import type { Viewer } from "../../src/domain/access/viewer.ts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createOrderService, type PlaceOrderInput } from "../../src/domain/orders/order-service.ts";
@@ -13,9 +14,9 @@ function setup(options: { unitOfWork?: (inner: UnitOfWork) => UnitOfWork } = {})
   const store = createInMemoryStore();
   const clock = steppingClock();
   const newId = sequentialIds();
-  const users = createUserService({ users: store.repositories.users, unitOfWork: store.unitOfWork, clock, newId });
+  const users = createUserService({ users: store.repositories.users, unitOfWork: store.unitOfWork, clock, newId, viewer: ADMIN });
   const unitOfWork = options.unitOfWork ? options.unitOfWork(store.unitOfWork) : store.unitOfWork;
-  const orders = createOrderService({ orders: store.repositories.orders, unitOfWork, clock, newId });
+  const orders = createOrderService({ orders: store.repositories.orders, unitOfWork, clock, newId, viewer: ADMIN });
   const createUser = async (email = "ada@example.com") => valueOf(await users.createOne({ email, name: "Someone" }));
   return { store, clock, users, orders, createUser };
 }
@@ -378,3 +379,6 @@ describe("order transitions, for any sequence of requests", () => {
     );
   });
 });
+
+/** The rules are tested from an administrator's side here; access rules have their own tests. */
+const ADMIN: Viewer = { kind: "admin", userId: null };

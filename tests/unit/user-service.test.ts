@@ -1,3 +1,4 @@
+import type { Viewer } from "../../src/domain/access/viewer.ts";
 import { describe, expect, it } from "vitest";
 import type { UnitOfWork } from "../../src/domain/shared/unit-of-work.ts";
 import type { User } from "../../src/domain/users/user.ts";
@@ -9,7 +10,7 @@ function setup(options: { unitOfWork?: (inner: UnitOfWork) => UnitOfWork } = {})
   const store = createInMemoryStore();
   const clock = steppingClock();
   const unitOfWork = options.unitOfWork ? options.unitOfWork(store.unitOfWork) : store.unitOfWork;
-  const users = createUserService({ users: store.repositories.users, unitOfWork, clock, newId: sequentialIds() });
+  const users = createUserService({ users: store.repositories.users, unitOfWork, clock, newId: sequentialIds(), viewer: ADMIN });
   return { store, clock, users };
 }
 
@@ -200,3 +201,6 @@ describe("deactivateOne", () => {
     expect(valueOf(await users.deactivateOne({ id: ada.id, expectedVersion: 1 })).status).toBe("DEACTIVATED");
   });
 });
+
+/** The rules are tested from an administrator's side here; access rules have their own tests. */
+const ADMIN: Viewer = { kind: "admin", userId: null };

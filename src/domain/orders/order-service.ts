@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { canSeeOrdersOf, requireAdmin, requireSignedIn, type Viewer } from "../access/viewer.ts";
 import { orderEvent, type OrderEventType } from "../events/domain-event.ts";
 import type { Clock } from "../shared/clock.ts";
 import { domainError, DomainErrorCode } from "../shared/domain-error.ts";
@@ -17,6 +18,8 @@ export interface OrderServiceDeps {
   readonly unitOfWork: UnitOfWork;
   readonly clock: Clock;
   readonly newId: IdGenerator;
+  /** Who is calling: what they may see and change. */
+  readonly viewer: Viewer;
 }
 
 export interface PlaceOrderInput {
@@ -46,11 +49,28 @@ const TRANSITION_EVENTS: Record<OrderTransition, OrderEventType> = {
 
 export type OrderService = ReturnType<typeof createOrderService>;
 
-export function createOrderService({ orders, unitOfWork, clock, newId }: OrderServiceDeps) {
+/**
+ * Orders, as the viewer may see and change them: admins everything; customers their own
+ * orders only (anyone else's read as missing), placing and cancelling but never confirming,
+ * shipping or delivering; anonymous callers nothing.
+ */
+export function createOrderService({ orders, unitOfWork, clock, newId, viewer }: OrderServiceDeps) {
+  const visible = (order: Order | null) => (order && canSeeOrdersOf(viewer, order.userId) ? order : null);
+
+  /** The filter narrowed to what the viewer may see; null when it can match nothing visible. */
+  function scoped(filter: OrderFilter): OrderFilter | null {
+    requireSignedIn(viewer, "read orders");
+    if (viewer.kind !== "customer") return filter;
+    if (filter.userId !== undefined && filter.userId !== viewer.userId) return null;
+    return { ...filter, userId: viewer.userId };
+  }
+
   async function transition(input: CancelOrderInput, name: OrderTransition): Promise<Result<Order>> {
+    if (name === "cancel") requireSignedIn(viewer, "cancel orders");
+    else requireAdmin(viewer, `${name} orders`);
     try {
       return await unitOfWork.run(async (tx) => {
-        const order = await tx.orders.getOne(input.id);
+        const order = visible(await tx.orders.getOne(input.id));
         if (!order) return err(domainError(DomainErrorCode.NOT_FOUND, "No order has this id.", ["id"]));
         if (input.expectedVersion != null && input.expectedVersion !== order.version) {
           return err(domainError(DomainErrorCode.VERSION_CONFLICT, `expectedVersion does not match; the order is at version ${order.version}.`, ["expectedVersion"]));
@@ -82,6 +102,8 @@ export function createOrderService({ orders, unitOfWork, clock, newId }: OrderSe
   }
 
   async function placeOrder(input: PlaceOrderInput): Promise<Result<Order>> {
+    requireSignedIn(viewer, "place orders");
+    if (!canSeeOrdersOf(viewer, input.userId)) return err(domainError(DomainErrorCode.NOT_FOUND, "No user has this id.", ["userId"]));
     const request = parseOrderRequest(input);
     const key = input.idempotencyKey?.trim() || null;
     const keyErrors =
@@ -119,10 +141,22 @@ export function createOrderService({ orders, unitOfWork, clock, newId }: OrderSe
   }
 
   return {
-    getOne: (id: string) => orders.getOne(id),
-    getMany: (ids: readonly string[]) => orders.getMany(ids),
-    getPage: (query: OrderPageQuery) => orders.getPage(query),
-    count: (filter: OrderFilter) => orders.count(filter),
+    async getOne(id: string) {
+      requireSignedIn(viewer, "read orders");
+      return visible(await orders.getOne(id));
+    },
+    async getMany(ids: readonly string[]) {
+      requireSignedIn(viewer, "read orders");
+      return (await orders.getMany(ids)).map(visible);
+    },
+    async getPage(query: OrderPageQuery) {
+      const filter = scoped(query.filter);
+      return filter ? orders.getPage({ ...query, filter }) : { edges: [], hasNextPage: false, hasPreviousPage: false };
+    },
+    async count(filter: OrderFilter) {
+      const narrowed = scoped(filter);
+      return narrowed ? orders.count(narrowed) : 0;
+    },
     placeOrder,
     confirmOrder: (input: OrderTransitionInput) => transition(input, "confirm"),
     shipOrder: (input: OrderTransitionInput) => transition(input, "ship"),

@@ -1,3 +1,4 @@
+import { canSeeUser, requireAdmin, requireSignedIn, type Viewer } from "../access/viewer.ts";
 import { userEvent } from "../events/domain-event.ts";
 import type { Clock } from "../shared/clock.ts";
 import { domainError, DomainErrorCode, type DomainError } from "../shared/domain-error.ts";
@@ -14,6 +15,8 @@ export interface UserServiceDeps {
   readonly unitOfWork: UnitOfWork;
   readonly clock: Clock;
   readonly newId: IdGenerator;
+  /** Who is calling: what they may see and change. */
+  readonly viewer: Viewer;
 }
 
 export interface CreateUserInput {
@@ -35,15 +38,43 @@ export interface DeactivateUserInput {
 
 export type UserService = ReturnType<typeof createUserService>;
 
-export function createUserService({ users, unitOfWork, clock, newId }: UserServiceDeps) {
+/**
+ * Users, as the viewer may see and change them: admins everything; customers only themselves
+ * (anyone else reads as missing); anonymous callers may only sign up.
+ */
+export function createUserService({ users, unitOfWork, clock, newId, viewer }: UserServiceDeps) {
+  const visible = (user: User | null) => (user && canSeeUser(viewer, user.id) ? user : null);
   return {
-    getOne: (id: string) => users.getOne(id),
-    getMany: (ids: readonly string[]) => users.getMany(ids),
-    getOneByEmail: (email: string) => users.getOneByEmail(email.trim()),
-    getPage: (query: UserPageQuery) => users.getPage(query),
-    count: (filter: UserFilter) => users.count(filter),
+    async getOne(id: string) {
+      requireSignedIn(viewer, "read users");
+      return canSeeUser(viewer, id) ? users.getOne(id) : null;
+    },
+    async getMany(ids: readonly string[]) {
+      requireSignedIn(viewer, "read users");
+      const wanted = ids.filter((id) => canSeeUser(viewer, id));
+      const found = new Map((await users.getMany(wanted)).filter((user) => user !== null).map((user) => [user.id, user]));
+      return ids.map((id) => found.get(id) ?? null);
+    },
+    async getOneByEmail(email: string) {
+      requireSignedIn(viewer, "read users");
+      return visible(await users.getOneByEmail(email.trim()));
+    },
+    /** The caller's own user, or null (anonymous, or an administrator without a user record). */
+    async getViewer() {
+      return viewer.kind === "anonymous" || viewer.userId === null ? null : users.getOne(viewer.userId);
+    },
+    async getPage(query: UserPageQuery) {
+      requireAdmin(viewer, "list all users");
+      return users.getPage(query);
+    },
+    async count(filter: UserFilter) {
+      requireAdmin(viewer, "list all users");
+      return users.count(filter);
+    },
 
     async createOne(input: CreateUserInput): Promise<Result<User>> {
+      // Sign-up is for new callers; administrators may create users for others.
+      if (viewer.kind === "customer") requireAdmin(viewer, "create other users");
       const email = parseEmail(input.email, ["email"]);
       const name = parseName(input.name, ["name"]);
       if (!email.ok || !name.ok) return err(...errorsOf(email, name));
@@ -59,6 +90,8 @@ export function createUserService({ users, unitOfWork, clock, newId }: UserServi
     },
 
     async updateOne(input: UpdateUserInput): Promise<Result<User>> {
+      requireSignedIn(viewer, "update users");
+      if (!canSeeUser(viewer, input.id)) return err(userNotFound());
       const email = input.email == null ? undefined : parseEmail(input.email, ["email"]);
       const name = input.name == null ? undefined : parseName(input.name, ["name"]);
       if (email?.ok === false || name?.ok === false) return err(...errorsOf(email, name));
@@ -81,6 +114,7 @@ export function createUserService({ users, unitOfWork, clock, newId }: UserServi
     },
 
     async deactivateOne(input: DeactivateUserInput): Promise<Result<User>> {
+      requireAdmin(viewer, "deactivate users");
       return withVersionCheck(() =>
         unitOfWork.run(async (tx) => {
           const user = await tx.users.getOne(input.id);

@@ -1,0 +1,56 @@
+/**
+ * Per-caller rate limits (rate-limiter-flexible): in Redis when configured, so they hold across
+ * instances; in memory otherwise. A caller is its user id, or its IP address when anonymous.
+ */
+import { Redis } from "ioredis";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+
+export type RateLimitedAction = "placeOrder" | "createUser";
+
+export interface RateLimits {
+  /** Orders a caller may place per minute (default 30). */
+  readonly placeOrderPerMinute: number;
+  /** Users a caller may create per minute (default 10). */
+  readonly createUserPerMinute: number;
+}
+
+export class RateLimitedError extends Error {
+  override readonly name = "RateLimitedError";
+  readonly retryAfterSeconds: number;
+  constructor(action: RateLimitedAction, retryAfterSeconds: number) {
+    super(`Too many ${action} requests; retry in ${retryAfterSeconds} s.`);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export interface RateLimiter {
+  /** Counts one `action` for `caller`; throws `RateLimitedError` when over the limit. */
+  consume(action: RateLimitedAction, caller: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createRateLimiter(limits: RateLimits, options: { redisUrl?: string; keyPrefix?: string } = {}): RateLimiter {
+  const redis = options.redisUrl ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  redis?.on("error", () => {}); // reported by readiness; a limiter outage lets requests through
+  const make = (name: RateLimitedAction, points: number): RateLimiterAbstract => {
+    const base = { keyPrefix: `${options.keyPrefix ?? "ordergraph"}:rate:${name}`, points, duration: 60 };
+    return redis ? new RateLimiterRedis({ ...base, storeClient: redis, insuranceLimiter: new RateLimiterMemory(base) }) : new RateLimiterMemory(base);
+  };
+  const limiters: Record<RateLimitedAction, RateLimiterAbstract> = {
+    placeOrder: make("placeOrder", limits.placeOrderPerMinute),
+    createUser: make("createUser", limits.createUserPerMinute),
+  };
+  return {
+    async consume(action, caller) {
+      try {
+        await limiters[action].consume(caller);
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) throw new RateLimitedError(action, Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+        throw rejection;
+      }
+    },
+    async close() {
+      await redis?.quit().catch(() => redis.disconnect());
+    },
+  };
+}
