@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Instance } from "../../src/instance.ts";
+import { ADMIN_TOKEN } from "../support/auth.ts";
 import { createUser, outboxDrained, placeOrder, startTestInstance } from "../support/instances.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
@@ -21,7 +22,8 @@ beforeAll(async () => {
     throw new Error(`The browser test needs Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.`);
   }
   db = await createTestDatabase();
-  instance = await startTestInstance({ databaseUrl: db.url, migrate: false });
+  // GraphiQL sends this token over HTTP and in its WebSocket connection_init, as in development.
+  instance = await startTestInstance({ databaseUrl: db.url, migrate: false, graphiqlToken: ADMIN_TOKEN });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],

@@ -4,6 +4,7 @@ import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
 import { startServerProcess } from "../support/server-process.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
@@ -14,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 
 const post = (url: string, query: string) =>
-  fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+  fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION }, body: JSON.stringify({ query }) });
 
 describe("configuration", () => {
   it("refuses to start on a bad value, naming the variable and how to fix it", async () => {

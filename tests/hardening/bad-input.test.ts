@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Instance } from "../../src/instance.ts";
+import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
 import { startTestInstance } from "../support/instances.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
@@ -37,7 +38,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const MODERN = { "content-type": "application/json", accept: "application/graphql-response+json" };
+const MODERN = { "content-type": "application/json", accept: "application/graphql-response+json", authorization: ADMIN_AUTHORIZATION };
 const post = (body: string, headers: Record<string, string> = MODERN) => fetch(instance.url, { method: "POST", headers, body });
 const sendQuery = (query: string, variables?: unknown, operationName?: string) => post(JSON.stringify({ query, variables, operationName }));
 const userCount = async () => (await db.orm.em.fork().execute<{ n: number }[]>("select count(*)::int as n from users"))[0]!.n;
@@ -48,8 +49,8 @@ const createUser = (name: string, email = "victim@example.com") =>
 
 const cases: { name: string; send: () => Promise<Response>; status: number; code: string; touchesDatabase?: boolean }[] = [
   { name: "malformed JSON", send: () => post("{ nope"), status: 400, code: "BAD_REQUEST" },
-  { name: "a form post (no CORS preflight) without the CSRF header", send: () => post(JSON.stringify({ query: createUser("x") }), { "content-type": "application/x-www-form-urlencoded" }), status: 403, code: "CSRF" },
-  { name: "an unsupported content type", send: () => post("query", { "content-type": "application/xml", "x-graphql-csrf": "1" }), status: 415, code: "" },
+  { name: "a form post (no CORS preflight) without the CSRF header", send: () => post(JSON.stringify({ query: createUser("x") }), { "content-type": "application/x-www-form-urlencoded", authorization: ADMIN_AUTHORIZATION }), status: 403, code: "CSRF" },
+  { name: "an unsupported content type", send: () => post("query", { "content-type": "application/xml", "x-graphql-csrf": "1", authorization: ADMIN_AUTHORIZATION }), status: 415, code: "" },
   { name: "a variable of the wrong type", send: () => sendQuery("query($f: Int) { users(first: $f) { totalCount } }", { f: "ten" }), status: 400, code: "BAD_USER_INPUT" },
   { name: "an unknown operation name", send: () => sendQuery("query A { users { totalCount } }", undefined, "B"), status: 400, code: "OPERATION_RESOLUTION_FAILURE" },
   { name: "a 5 MB body", send: () => sendQuery("{ users { totalCount } }", { padding: "a".repeat(5_000_000) }), status: 413, code: "PAYLOAD_TOO_LARGE" },
@@ -64,7 +65,7 @@ const cases: { name: string; send: () => Promise<Response>; status: number; code
   { name: "a NUL character", send: () => sendQuery(createUser("nul\u0000byte")), status: 200, code: "BAD_USER_INPUT" },
   {
     name: "a mutation over GET",
-    send: () => fetch(`${instance.url}?query=${encodeURIComponent(createUser("x"))}`, { headers: { "x-graphql-csrf": "1", accept: "application/json" } }),
+    send: () => fetch(`${instance.url}?query=${encodeURIComponent(createUser("x"))}`, { headers: { "x-graphql-csrf": "1", accept: "application/json", authorization: ADMIN_AUTHORIZATION } }),
     status: 405,
     code: "BAD_REQUEST",
   },

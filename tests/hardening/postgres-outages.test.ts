@@ -8,6 +8,7 @@ import { rmSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../../src/infra/embedded-postgres.ts";
 import type { Instance } from "../../src/instance.ts";
+import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
 import { startTestInstance } from "../support/instances.ts";
 import { freePort } from "../support/redis.ts";
 
@@ -31,7 +32,7 @@ const ready = async () => {
   return { status: response.status, body: (await response.json()) as { checks: Record<string, string> } };
 };
 const query = async () => {
-  const response = await fetch(instance.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ users { totalCount } }" }) });
+  const response = await fetch(instance.url, { method: "POST", headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION }, body: JSON.stringify({ query: "{ users { totalCount } }" }) });
   return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } };
 };
 
@@ -65,7 +66,7 @@ it("fails requests cleanly while PostgreSQL restarts, and recovers without a ser
   await expect.poll(async () => (await ready()).status, { timeout: 10_000, interval: 200 }).toBe(200);
   const created = await fetch(instance.url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION },
     body: JSON.stringify({ query: `mutation { createUser(input: { email: "back@example.com", name: "Back" }) { errors { code } } }` }),
   });
   expect(await created.json()).toEqual({ data: { createUser: { errors: [] } } });

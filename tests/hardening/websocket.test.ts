@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { Instance } from "../../src/instance.ts";
+import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
 import { startTestInstance } from "../support/instances.ts";
 import { subscribe } from "../support/subscriber.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -44,7 +45,7 @@ it("on shutdown answers readiness with 503 while draining, still serves, then cl
   const draining = await startTestInstance({ databaseUrl: db.url, migrate: false, drainDelayMs: 400 });
   const socket = new WebSocket(draining.websocketUrl, "graphql-transport-ws");
   await once(socket, "open");
-  socket.send(JSON.stringify({ type: "connection_init" }));
+  socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: ADMIN_AUTHORIZATION } }));
   await once(socket, "message");
   const closedWith = once(socket, "close");
 

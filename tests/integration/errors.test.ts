@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
 import { createTestApp, type TestApp } from "../support/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
@@ -16,7 +17,7 @@ it("masks an unexpected failure as 'Unexpected error.' and logs it with the requ
   try {
     const response = await api.app.yoga.fetch("http://localhost/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json", "x-request-id": "req-test-123" },
+      headers: { "content-type": "application/json", "x-request-id": "req-test-123", authorization: ADMIN_AUTHORIZATION },
       body: JSON.stringify({ query: "{ orders { totalCount } users { totalCount } }" }),
     });
     expect(response.headers.get("x-request-id")).toBe("req-test-123");
@@ -25,7 +26,7 @@ it("masks an unexpected failure as 'Unexpected error.' and logs it with the requ
 
     const failing = await api.app.yoga.fetch("http://localhost/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json", "x-request-id": "req-test-456" },
+      headers: { "content-type": "application/json", "x-request-id": "req-test-456", authorization: ADMIN_AUTHORIZATION },
       body: JSON.stringify({
         query: `mutation { createUser(input: { email: "m@example.com", name: "M" }) { user { id } } }`,
       }),
@@ -33,7 +34,7 @@ it("masks an unexpected failure as 'Unexpected error.' and logs it with the requ
     const created = (await failing.json()) as { data: { createUser: { user: { id: string } } } };
     const placed = await api.app.yoga.fetch("http://localhost/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json", "x-request-id": "req-test-789" },
+      headers: { "content-type": "application/json", "x-request-id": "req-test-789", authorization: ADMIN_AUTHORIZATION },
       body: JSON.stringify({
         query: `mutation($u: ID!) { placeOrder(input: { userId: $u, currency: "USD", items: [{ sku: "A", name: "A", quantity: 1, unitPriceCents: 1 }] }) { order { id } errors { code } } }`,
         variables: { u: created.data.createUser.user.id },
@@ -54,7 +55,7 @@ it("masks an unexpected failure as 'Unexpected error.' and logs it with the requ
 });
 
 it("answers a malformed request with a GraphQL error, not a crash", async () => {
-  const response = await api.app.yoga.fetch("http://localhost/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: "{ nope" });
+  const response = await api.app.yoga.fetch("http://localhost/graphql", { method: "POST", headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION }, body: "{ nope" });
   expect(response.status).toBe(400);
   expect((await response.json()).errors).toHaveLength(1);
   expect((await api.graphql("{ users { totalCount } }")).data).toEqual({ users: { totalCount: 1 } });

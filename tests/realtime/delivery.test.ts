@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import WebSocket from "ws";
+import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
 import { channelFor } from "../../src/infra/events/event-bus.ts";
 import type { Instance } from "../../src/instance.ts";
 import { createUser, outboxDrained, placeOrder, rawId, startTestInstance, uniqueChannelPrefix } from "../support/instances.ts";
@@ -62,7 +63,7 @@ it("drops a message that is not a valid event, with a warning, and goes on deliv
 it("closes with 4409 when a client reuses the id of a running subscription", async () => {
   const socket = new WebSocket(instance.websocketUrl, "graphql-transport-ws");
   await new Promise((resolve) => socket.once("open", resolve));
-  socket.send(JSON.stringify({ type: "connection_init" }));
+  socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: ADMIN_AUTHORIZATION } }));
   await new Promise((resolve) => socket.once("message", resolve)); // connection_ack
   const subscribeMessage = JSON.stringify({ id: "same", type: "subscribe", payload: { query: "subscription { userEvents { id } }" } });
   socket.send(subscribeMessage);

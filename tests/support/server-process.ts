@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { TEST_JWT_SECRET } from "./auth.ts";
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -17,7 +18,7 @@ const root = new URL("../../", import.meta.url);
 export function startServerProcess(env: Record<string, string | undefined>): ServerProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: "0", ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: "0", AUTH_JWT_SECRET: TEST_JWT_SECRET, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
