@@ -27,7 +27,7 @@ export interface Context {
   /** Who is calling, from a verified token (anonymous without one). */
   readonly viewer: Viewer;
   /** Counts a rate-limited action against the caller; throws `RateLimitedError` over the limit. */
-  rateLimit(action: RateLimitedAction): Promise<void>;
+  readonly rateLimit: (action: RateLimitedAction) => Promise<void>;
   readonly services: Services;
   readonly loaders: Loaders;
   /** Domain events for subscriptions: replay, then live. */
@@ -95,7 +95,7 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
       renew() {
         current = undefined;
       },
-      async rateLimit(action) {
+      rateLimit: async (action) => {
         const caller = viewer.kind === "anonymous" || viewer.userId === null ? `address:${clientAddress}` : `user:${viewer.userId}`;
         await rateLimiter?.consume(action, caller);
       },
