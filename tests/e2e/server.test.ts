@@ -4,7 +4,9 @@ import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
+import { execFileSync } from "node:child_process";
+import { createTokenVerifier } from "../../src/infra/auth/token-verifier.ts";
+import { ADMIN_AUTHORIZATION, TEST_JWT_SECRET } from "../support/auth.ts";
 import { startServerProcess } from "../support/server-process.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
@@ -25,6 +27,49 @@ describe("configuration", () => {
     expect(output).toContain('PORT="eighty": PORT must be a whole number');
     expect(output).toContain('DATABASE_POOL_SIZE="0": DATABASE_POOL_SIZE must be at least 1');
     expect(output).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("authentication set-up", () => {
+  it("refuses to start in production without a way to verify tokens", async () => {
+    const server = startServerProcess({ DATABASE_URL: db.url, NODE_ENV: "production", AUTH_JWT_SECRET: "" });
+    expect(await server.exited).toBe(1);
+    expect(server.output.join("\n")).toMatch(/AUTH_JWT_SECRET.*at least 32 bytes/);
+  });
+
+  it("refuses a secret shorter than 32 bytes", async () => {
+    const server = startServerProcess({ DATABASE_URL: db.url, AUTH_JWT_SECRET: "too-short" });
+    expect(await server.exited).toBe(1);
+    expect(server.output.join("\n")).toContain("AUTH_JWT_SECRET must be at least 32 bytes");
+  });
+
+  it("in development prints an admin and a customer token that work, and GraphiQL sends the admin one", async () => {
+    await db.orm.em.fork().execute(`insert into users (id, email, name) values ('01900000-0000-7000-8000-0000000000d1', 'dev@example.com', 'Dev')`);
+    const server = startServerProcess({ DATABASE_URL: db.url, NODE_ENV: "development", AUTH_JWT_SECRET: "" });
+    const url = await server.ready;
+    const line = server.output.map((text) => { try { return JSON.parse(text) as Record<string, string>; } catch { return {}; } }).find((entry) => entry.msg?.startsWith("development tokens"));
+    expect(line?.customer).toBe("01900000-0000-7000-8000-0000000000d1");
+    const viewer = async (token: string) =>
+      (await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query: "{ viewer { email } users { totalCount } }" }) })).json();
+    expect(await viewer(line!.adminToken!)).toEqual({ data: { viewer: null, users: { totalCount: 1 } } });
+    expect((await viewer(line!.customerToken!)).errors[0].extensions.code).toBe("FORBIDDEN");
+    const page = await (await fetch(url, { headers: { accept: "text/html" } })).text();
+    expect(page).toContain(line!.adminToken);
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    await db.orm.em.fork().execute("delete from users");
+  });
+
+  it("mints tokens with npm run token that the server accepts", async () => {
+    const minted = execFileSync(process.execPath, ["--import", "tsx", "src/cli/token.ts", "--sub", "01900000-0000-7000-8000-0000000000c1", "--role", "customer", "--ttl", "15m"], {
+      cwd: new URL("../../", import.meta.url),
+      env: { ...process.env, AUTH_JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: "test" },
+      encoding: "utf8",
+    }).trim();
+    const verify = await createTokenVerifier({ secret: TEST_JWT_SECRET });
+    const verified = await verify(minted);
+    expect(verified.viewer).toEqual({ kind: "customer", userId: "01900000-0000-7000-8000-0000000000c1" });
+    expect(verified.expiresAt - Date.now()).toBeGreaterThan(14 * 60_000);
   });
 });
 
