@@ -23,6 +23,7 @@ import autocannon from "autocannon";
 import { createClient } from "graphql-ws";
 import pg from "pg";
 import WebSocket from "ws";
+import { issueToken } from "../src/infra/auth/token-issuer.ts";
 import { startStatementCounter } from "./pg-statement-counter.ts";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -31,6 +32,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const POOL_SIZE = 10;
 const CONNECTIONS = 8;
 const log = (...args: unknown[]) => console.error("[bench]", ...args);
+
+// ordergraph verifies bearer tokens; the benchmark calls it as an administrator.
+const BENCH_SECRET = "benchmark-secret-of-at-least-32-bytes-000";
+const ADMIN = `Bearer ${await issueToken(BENCH_SECRET, { sub: "00000000-0000-7000-8000-000000000000", roles: ["admin"], ttlSeconds: 3600 })}`;
+const authHeaders = (url: string): Record<string, string> => (oursUrls.has(url) ? { authorization: ADMIN } : {});
+const oursUrls = new Set<string>();
 
 // ---------------------------------------------------------------- queries, for both servers
 
@@ -128,6 +135,8 @@ async function startOurs(databaseUrl: string, options: { redisUrl?: string; prof
       DATABASE_URL: databaseUrl,
       DATABASE_POOL_SIZE: String(POOL_SIZE),
       MIGRATE_ON_START: "false",
+      AUTH_JWT_SECRET: BENCH_SECRET,
+      RATE_LIMIT_PLACE_ORDER_PER_MINUTE: "100000",
       PORT: String(port),
       SHUTDOWN_DRAIN_DELAY_MS: "0",
       ...(options.redisUrl ? { REDIS_URL: options.redisUrl, REDIS_CHANNEL_PREFIX: `bench-${process.pid}` } : {}),
@@ -136,7 +145,9 @@ async function startOurs(databaseUrl: string, options: { redisUrl?: string; prof
   });
   child.stdout?.resume();
   await waitForHealthy(`http://127.0.0.1:${port}/health/ready`, child, "our server");
-  return { name: "ours", url: `http://127.0.0.1:${port}/graphql`, child, stop: () => stop(child) };
+  const url = `http://127.0.0.1:${port}/graphql`;
+  oursUrls.add(url);
+  return { name: "ours", url, child, stop: () => stop(child) };
 }
 
 async function startTheirs(databaseUrl: string): Promise<Server> {
@@ -184,7 +195,7 @@ async function freePort(): Promise<number> {
 }
 
 async function graphql(url: string, query: string, variables?: Record<string, unknown>) {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...authHeaders(url) }, body: JSON.stringify({ query, variables }) });
   const text = await response.text();
   const body = JSON.parse(text) as { data?: any; errors?: unknown[] };
   if (body.errors) throw new Error(`${url}: ${JSON.stringify(body.errors).slice(0, 500)}`);
@@ -208,7 +219,7 @@ async function load(server: Server, query: Query, seconds: number): Promise<Meas
     connections: CONNECTIONS,
     duration: seconds,
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...authHeaders(server.url) },
     ...(query.variables
       ? { requests: [{ setupRequest: (request: any) => ({ ...request, body: JSON.stringify({ query: source, variables: query.variables!(server.name) }) }) }] }
       : { body }),
@@ -300,7 +311,9 @@ async function fanOut(databaseUrl: string, redisUrl: string): Promise<FanOutResu
   const websocketUrl = server.url.replace("http://", "ws://");
   const latencies: number[] = [];
   let delivered = 0;
-  const clients = Array.from({ length: SUBSCRIBERS }, () => createClient({ url: websocketUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false }));
+  const clients = Array.from({ length: SUBSCRIBERS }, () =>
+    createClient({ url: websocketUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { authorization: ADMIN } }),
+  );
   let active = 0;
   const subscribed = new Promise<void>((resolve) => {
     for (const client of clients) {

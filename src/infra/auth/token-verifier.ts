@@ -53,7 +53,20 @@ export async function createTokenVerifier(config: TokenVerification): Promise<To
     throw new Error("token verification needs a secret, a public key or a JWKS file");
   }
 
+  // Clients send the same token with every request: remember verified ones until they expire.
+  const verified = new Map<string, VerifiedToken>();
+  const remember = (token: string, result: VerifiedToken) => {
+    if (verified.size >= 10_000) verified.delete(verified.keys().next().value!);
+    verified.set(token, result);
+    return result;
+  };
+
   return async (token) => {
+    const known = verified.get(token);
+    if (known) {
+      if (known.expiresAt > Date.now()) return known;
+      verified.delete(token);
+    }
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, key as Uint8Array, {
@@ -66,7 +79,7 @@ export async function createTokenVerifier(config: TokenVerification): Promise<To
     } catch (error) {
       throw new InvalidTokenError(describe(error));
     }
-    return { viewer: viewerOf(payload), expiresAt: (payload.exp ?? 0) * 1000 };
+    return remember(token, { viewer: viewerOf(payload), expiresAt: (payload.exp ?? 0) * 1000 });
   };
 }
 
