@@ -4,6 +4,17 @@
  */
 import { defineEntity, p } from "@mikro-orm/core";
 
+/** What an event is, in both tables (the outbox and the dead letters); fresh builders for each. */
+const eventColumns = () => ({
+  type: p.text(),
+  stream: p.text(),
+  aggregateId: p.uuid(),
+  userId: p.uuid(),
+  occurredAt: p.datetime().columnType("timestamptz"),
+  data: p.json<Record<string, unknown>>(),
+  traceparent: p.text().nullable(),
+});
+
 export const OutboxEventEntity = defineEntity({
   name: "OutboxEvent",
   tableName: "outbox_events",
@@ -11,13 +22,7 @@ export const OutboxEventEntity = defineEntity({
     /** Insertion order; within one aggregate also commit order. */
     seq: p.bigint("number").primary().autoincrement(),
     id: p.uuid().unique("idx_outbox_events_id"),
-    type: p.text(),
-    stream: p.text(),
-    aggregateId: p.uuid(),
-    userId: p.uuid(),
-    occurredAt: p.datetime().columnType("timestamptz"),
-    data: p.json<Record<string, unknown>>(),
-    traceparent: p.text().nullable(),
+    ...eventColumns(),
     createdAt: p.datetime().columnType("timestamptz").defaultRaw("now()"),
     publishedAt: p.datetime().columnType("timestamptz").nullable(),
     /** Publication order, assigned as the relay publishes: what replays and resumes follow. */
@@ -43,13 +48,7 @@ export const OutboxDeadLetterEntity = defineEntity({
   properties: {
     seq: p.bigint("number").primary().autoincrement(false),
     id: p.uuid(),
-    type: p.text(),
-    stream: p.text(),
-    aggregateId: p.uuid(),
-    userId: p.uuid(),
-    occurredAt: p.datetime().columnType("timestamptz"),
-    data: p.json<Record<string, unknown>>(),
-    traceparent: p.text().nullable(),
+    ...eventColumns(),
     createdAt: p.datetime().columnType("timestamptz"),
     attempts: p.integer(),
     error: p.text(),
