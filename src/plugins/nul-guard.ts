@@ -12,13 +12,19 @@ const hasNul = (value: unknown): boolean => {
   return false;
 };
 
+// Parsed documents are cached and reused by yoga, so each is walked once.
+const checkedDocuments = new WeakMap<DocumentNode, boolean>();
+
 const documentHasNul = (document: DocumentNode): boolean => {
+  const known = checkedDocuments.get(document);
+  if (known !== undefined) return known;
   let found = false;
   visit(document, {
     [Kind.STRING]: (node) => {
       if (node.value.includes("\u0000")) found = true;
     },
   });
+  checkedDocuments.set(document, found);
   return found;
 };
 

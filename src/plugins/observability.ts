@@ -13,7 +13,17 @@ import type { Metrics } from "./metrics.ts";
 type Outcome = "ok" | "error" | "rejected";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-const label = (name: string | null | undefined) => (name == null ? "anonymous" : NAME.test(name) ? name : "invalid");
+/** Operation names are chosen by clients: past this many distinct ones, new names count as "other". */
+const MAX_OPERATION_NAMES = 500;
+const seenNames = new Set<string>();
+const label = (name: string | null | undefined) => {
+  if (name == null) return "anonymous";
+  if (!NAME.test(name)) return "invalid";
+  if (seenNames.has(name)) return name;
+  if (seenNames.size >= MAX_OPERATION_NAMES) return "other";
+  seenNames.add(name);
+  return name;
+};
 
 const codeOf = (error: GraphQLError) => {
   const code = error.extensions?.code;
@@ -22,10 +32,22 @@ const codeOf = (error: GraphQLError) => {
 const codesOf = (errors: readonly GraphQLError[] | undefined) => [...new Set((errors ?? []).map(codeOf))];
 
 export function useObservability(logger: Logger, metrics: Metrics): Plugin<Context> {
+  // One child per label set, looked up once: prom-client's labels() hashes on every call.
+  const children = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
+  const instrumentsFor = (operation: string, type: string, outcome: Outcome) => {
+    const key = `${operation}\u0000${type}\u0000${outcome}`;
+    let child = children.get(key);
+    if (!child) {
+      child = { count: metrics.operations.labels(operation, type, outcome), duration: metrics.operationDuration.labels(operation, type, outcome) };
+      children.set(key, child);
+    }
+    return child;
+  };
   const record = (fields: { requestId?: string; traceparent?: string; operation: string; type: string; startedAt: number; outcome: Outcome; errors?: readonly GraphQLError[] }) => {
     const durationMs = Math.round((performance.now() - fields.startedAt) * 10) / 10;
-    metrics.operations.labels(fields.operation, fields.type, fields.outcome).inc();
-    metrics.operationDuration.labels(fields.operation, fields.type, fields.outcome).observe(durationMs / 1000);
+    const instruments = instrumentsFor(fields.operation, fields.type, fields.outcome);
+    instruments.count.inc();
+    instruments.duration.observe(durationMs / 1000);
     const line = {
       requestId: fields.requestId,
       traceparent: fields.traceparent,
