@@ -179,6 +179,18 @@ describe("subscriptions", () => {
     await Promise.all([own.close(), othersOrder.close(), everything.close(), othersUser.close()]);
   });
 
+  it("treats someone else's event as an unknown resume point, revealing nothing", async () => {
+    await outboxDrained(instance);
+    const [bobs] = await db.orm.em.fork().execute<{ id: string }[]>("select id from outbox_events where user_id = ? limit 1", [raw(ids.bob)]);
+    const resume = `subscription($after: ID) { orderEvents(after: $after) { id } }`;
+    const foreign = subscribe(instance.websocketUrl, resume, { after: bobs!.id }, callers.alice);
+    const missing = subscribe(instance.websocketUrl, resume, { after: "01900000-0000-7000-8000-000000000000" }, callers.alice);
+    const [foreignError, missingError] = await Promise.all([foreign.waitFor(1, 3000).catch((error: Error) => error.message), missing.waitFor(1, 3000).catch((error: Error) => error.message)]);
+    expect(foreignError).toMatch(/BAD_USER_INPUT/);
+    expect(foreignError).toBe(missingError);
+    await Promise.all([foreign.close(), missing.close()]);
+  });
+
   it("closes the socket when the token expires, so the client reconnects with a fresh one", async () => {
     const shortLived = bearer(await issueToken(TEST_JWT_SECRET, { sub: raw(ids.alice), roles: ["customer"], ttlSeconds: 1 }));
     const socket = new WebSocket(instance.websocketUrl, "graphql-transport-ws");

@@ -18,7 +18,8 @@ export interface EventLog {
   /** The id of the most recent event on the route, or null when there is none. */
   latestId(route: EventRoute): Promise<string | null>;
   /**
-   * Events on the route recorded after the event `afterId` (null: from the first one kept),
+   * Events on the route recorded after the event `afterId` (an event on the same route; null:
+   * from the first one kept),
    * oldest first, at most `limit`. Throws `UnknownEventError` when no event has that id (never
    * existed, or pruned); with `limit` 0 it only checks that.
    */

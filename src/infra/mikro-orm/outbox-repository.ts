@@ -82,7 +82,10 @@ export function createMikroOrmEventLog(em: EntityManager): EventLog {
     async getAfter(afterId, route, limit) {
       let position = "0";
       if (afterId !== null) {
-        const { rows: anchor } = await sql<{ position: string | null }>`select position from outbox_events where id = ${afterId}::uuid`.execute(db());
+        // Only an event on the same route can anchor a replay: someone else's event id reads as
+        // unknown, exactly like one that never existed.
+        const { rows: anchor } = await sql<{ position: string | null }>`
+          select position from outbox_events where id = ${afterId}::uuid and ${routeConditions(route)}`.execute(db());
         if (!anchor[0]) throw new UnknownEventError(afterId);
         // Not published yet: no client can have seen it, and nothing published comes after it.
         if (anchor[0].position === null) return [];
