@@ -37,6 +37,11 @@ export interface AppDeps {
   readonly verifyToken: TokenVerifier;
   /** A token GraphiQL sends by default over HTTP and WebSocket (development only). */
   readonly graphiqlToken?: string;
+  /**
+   * Proxies in front of the server whose X-Forwarded-For entries are trusted, counted from the
+   * right (default 0: the connecting address identifies a client).
+   */
+  readonly trustedProxyHops?: number;
   readonly logger: Logger;
   /** Serve GraphiQL to browsers at the GraphQL path (default true). */
   readonly graphiql?: boolean;
@@ -98,7 +103,7 @@ const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 type InitialContext = {
   request?: Request;
   req?: { socket?: { remoteAddress?: string } };
-  websocket?: { requestId: string; metadata: RequestMetadata; viewer: Viewer; clientAddress?: string };
+  websocket?: { requestId: string; metadata: RequestMetadata; viewer: Viewer; clientAddress?: string; transport: "websocket" };
 };
 
 export function createApp(deps: AppDeps): App {
@@ -115,6 +120,13 @@ export function createApp(deps: AppDeps): App {
     return id;
   };
   const traceparentOf = (value: string | null | undefined) => (value && TRACEPARENT.test(value) ? { traceparent: value } : {});
+  const hops = deps.trustedProxyHops ?? 0;
+  /** The client's address: the connection's, or what the trusted proxies say it was. */
+  const clientAddressOf = (forwarded: string | string[] | null | undefined, connected: string | undefined) => {
+    if (hops === 0 || !forwarded) return connected;
+    const chain = (Array.isArray(forwarded) ? forwarded.join(",") : forwarded).split(",").map((part) => part.trim());
+    return chain[chain.length - hops] ?? connected;
+  };
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -150,13 +162,17 @@ export function createApp(deps: AppDeps): App {
         requestId: requestIdOf(request),
         metadata: traceparentOf(request.headers.get("traceparent")),
         ...(verified ? { viewer: verified.viewer } : {}),
-        clientAddress: initial.req?.socket?.remoteAddress,
+        clientAddress: clientAddressOf(request.headers.get("x-forwarded-for"), initial.req?.socket?.remoteAddress),
       });
     },
     plugins: [
       {
         onResponse({ request, response }) {
           response.headers.set("x-request-id", requestIdOf(request));
+          // The GraphiQL page may carry a development token: never readable cross-origin.
+          if (response.headers.get("content-type")?.startsWith("text/html")) {
+            for (const header of ["access-control-allow-origin", "access-control-allow-credentials"]) response.headers.delete(header);
+          }
         },
       },
       useHttpEndpoints({
@@ -176,7 +192,8 @@ export function createApp(deps: AppDeps): App {
       // Compiled execution for queries (the hot read path): each distinct query is compiled once
       // into plain JavaScript. Mutations are few and subscriptions keep the reference executor.
       useGraphQlJit({}, { enableIf: (args) => isQuery(args.document, args.operationName) }),
-      useOperationTimeout(deps.operationTimeoutMs ?? 10_000),
+      // Queries only: a mutation cannot be stopped half-way, its statements are bounded instead.
+      useOperationTimeout(deps.operationTimeoutMs ?? 10_000, (args) => isReadOnly(args.document, args.operationName)),
       useObservability(logger, metrics),
       useErrorMasking(logger),
     ],
@@ -205,7 +222,13 @@ export function createApp(deps: AppDeps): App {
         const verified = await viewerOfHeader(deps.verifyToken, header);
         if (!verified) return false;
         ctx.extra.viewer = verified.viewer;
-        ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(4403, "Token expired"), Math.max(0, verified.expiresAt - Date.now()));
+        // Timers hold at most 2^31-1 ms (~24.8 days): longer-lived tokens re-arm until due.
+        const closeWhenExpired = () => {
+          const remaining = verified.expiresAt - Date.now();
+          if (remaining <= 0) ctx.extra.socket.close(4403, "Token expired");
+          else ctx.extra.expiry = setTimeout(closeWhenExpired, Math.min(remaining, 2 ** 31 - 1));
+        };
+        closeWhenExpired();
         ctx.extra.socket.once("close", () => clearTimeout(ctx.extra.expiry));
         return true;
       } catch {
@@ -220,7 +243,8 @@ export function createApp(deps: AppDeps): App {
         requestId: randomUUID(),
         metadata: traceparentOf(Array.isArray(header) ? header[0] : header),
         viewer: ctx.extra.viewer!,
-        clientAddress: ctx.extra.request.socket.remoteAddress,
+        clientAddress: clientAddressOf(ctx.extra.request.headers["x-forwarded-for"], ctx.extra.request.socket.remoteAddress),
+        transport: "websocket" as const,
       };
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, params: payload, websocket }) as unknown as Enveloped;
       let document: DocumentNode;
@@ -256,7 +280,19 @@ export function createApp(deps: AppDeps): App {
   };
 }
 
+/**
+ * Whether to compile: queries only, and only documents with a single operation, because the
+ * compiled-query cache is keyed by document, not by the operation picked from it.
+ */
 const isQuery = (document: DocumentNode, operationName: string | null | undefined) => {
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  if (operations.length !== 1) return false;
+  const [operation] = operations;
+  return operation?.operation === OperationTypeNode.QUERY && (!operationName || operation.name?.value === operationName);
+};
+
+/** Whether the operation the request picks is a query. */
+const isReadOnly = (document: DocumentNode, operationName: string | null | undefined) => {
   const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName ? operations.find((candidate) => candidate.name?.value === operationName) : operations[0];
   return operation?.operation === OperationTypeNode.QUERY;

@@ -62,6 +62,8 @@ const ConfigSchema = z.object({
   AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
   RATE_LIMIT_PLACE_ORDER_PER_MINUTE: int("RATE_LIMIT_PLACE_ORDER_PER_MINUTE", 1, 1_000_000).default(30),
   RATE_LIMIT_CREATE_USER_PER_MINUTE: int("RATE_LIMIT_CREATE_USER_PER_MINUTE", 1, 1_000_000).default(10),
+  RATE_LIMIT_UPDATE_USER_PER_MINUTE: int("RATE_LIMIT_UPDATE_USER_PER_MINUTE", 1, 1_000_000).default(20),
+  TRUSTED_PROXY_HOPS: int("TRUSTED_PROXY_HOPS", 0, 10).default(0),
   SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
   SHUTDOWN_DRAIN_DELAY_MS: int("SHUTDOWN_DRAIN_DELAY_MS", 0, 600_000).optional(),
 });
@@ -96,7 +98,9 @@ export interface Config {
   readonly auth:
     | { secret?: string; publicKeyPem?: string; publicKeyAlgorithm?: string; jwksFile?: string; issuer?: string; audience?: string }
     | undefined;
-  readonly rateLimits: { placeOrderPerMinute: number; createUserPerMinute: number };
+  readonly rateLimits: { placeOrderPerMinute: number; createUserPerMinute: number; updateUserPerMinute: number };
+  /** Proxies whose X-Forwarded-For entries identify clients, counted from the right. */
+  readonly trustedProxyHops: number;
 }
 
 export class ConfigError extends Error {
@@ -159,7 +163,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           audience: c.AUTH_JWT_AUDIENCE,
         }
       : undefined,
-    rateLimits: { placeOrderPerMinute: c.RATE_LIMIT_PLACE_ORDER_PER_MINUTE, createUserPerMinute: c.RATE_LIMIT_CREATE_USER_PER_MINUTE },
+    rateLimits: {
+      placeOrderPerMinute: c.RATE_LIMIT_PLACE_ORDER_PER_MINUTE,
+      createUserPerMinute: c.RATE_LIMIT_CREATE_USER_PER_MINUTE,
+      updateUserPerMinute: c.RATE_LIMIT_UPDATE_USER_PER_MINUTE,
+    },
+    trustedProxyHops: c.TRUSTED_PROXY_HOPS,
   };
 }
 

@@ -26,6 +26,8 @@ export interface Context {
   readonly traceparent?: string;
   /** Who is calling, from a verified token (anonymous without one). */
   readonly viewer: Viewer;
+  /** How the operation arrived: subscriptions are served over WebSocket only. */
+  readonly transport: "http" | "websocket";
   /** Counts a rate-limited action against the caller; throws `RateLimitedError` over the limit. */
   readonly rateLimit: (action: RateLimitedAction) => Promise<void>;
   readonly services: Services;
@@ -55,6 +57,7 @@ export interface OperationOrigin {
   readonly viewer?: Viewer;
   /** The client's address, which identifies anonymous callers for rate limits. */
   readonly clientAddress?: string;
+  readonly transport?: "http" | "websocket";
 }
 
 export function createContextFactory({ orm, clock, newId, events, rateLimiter }: ContextDeps) {
@@ -71,7 +74,7 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
     };
   };
 
-  return ({ requestId, metadata = {}, viewer = ANONYMOUS, clientAddress = "unknown" }: OperationOrigin): Context => {
+  return ({ requestId, metadata = {}, viewer = ANONYMOUS, clientAddress = "unknown", transport = "http" }: OperationOrigin): Context => {
     // Wired on first use, and again on first use after `renew()`: an operation (or a
     // subscription event) that never touches the database never forks an EntityManager.
     let current: ReturnType<typeof wire> | undefined;
@@ -89,6 +92,7 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
       requestId,
       traceparent: metadata.traceparent,
       viewer,
+      transport,
       events,
       services,
       loaders,

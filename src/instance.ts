@@ -76,6 +76,8 @@ export interface InstanceOptions {
   readonly rateLimits?: RateLimits;
   /** A token GraphiQL sends by default, over HTTP and WebSocket (development). */
   readonly graphiqlToken?: string;
+  /** Proxies whose X-Forwarded-For entries identify clients, counted from the right (default 0). */
+  readonly trustedProxyHops?: number;
   /** Resolve only once connected, migrated and serving (default true); else see `ready`. */
   readonly waitUntilReady?: boolean;
   /**
@@ -156,6 +158,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     createContext,
     verifyToken,
     graphiqlToken: options.graphiqlToken,
+    trustedProxyHops: options.trustedProxyHops,
     logger,
     metrics,
     readiness,

@@ -37,6 +37,7 @@ async function main(config: Config): Promise<void> {
     waitUntilReady: false,
     auth,
     rateLimits: config.rateLimits,
+    trustedProxyHops: config.trustedProxyHops,
     ...(adminToken && config.graphiql ? { graphiqlToken: adminToken } : {}),
     drainDelayMs: config.shutdownDrainDelayMs,
   });

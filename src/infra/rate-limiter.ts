@@ -5,13 +5,15 @@
 import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 
-export type RateLimitedAction = "placeOrder" | "createUser";
+export type RateLimitedAction = "placeOrder" | "createUser" | "updateUser";
 
 export interface RateLimits {
   /** Orders a caller may place per minute (default 30). */
   readonly placeOrderPerMinute: number;
   /** Users a caller may create per minute (default 10). */
   readonly createUserPerMinute: number;
+  /** User updates a caller may make per minute (default 20): EMAIL_TAKEN answers must not be a fast oracle. */
+  readonly updateUserPerMinute?: number;
 }
 
 export class RateLimitedError extends Error {
@@ -39,6 +41,7 @@ export function createRateLimiter(limits: RateLimits, options: { redisUrl?: stri
   const limiters: Record<RateLimitedAction, RateLimiterAbstract> = {
     placeOrder: make("placeOrder", limits.placeOrderPerMinute),
     createUser: make("createUser", limits.createUserPerMinute),
+    updateUser: make("updateUser", limits.updateUserPerMinute ?? 20),
   };
   return {
     async consume(action, caller) {

@@ -54,19 +54,21 @@ export function useOperationLimits(limits: OperationLimits): Plugin[] {
  */
 function useCostLimit(maxCost: number): Plugin {
   // An operation without variables always costs the same: priced once per parsed document.
-  const verdicts = new WeakMap<DocumentNode, GraphQLError[]>();
+  const verdicts = new WeakMap<DocumentNode, Map<string, GraphQLError[]>>();
   return {
     onValidate({ params, context }) {
       return ({ valid, setResult }) => {
         if (!valid) return;
         const document = params.documentAST as DocumentNode;
         const constant = document.definitions.every((definition) => definition.kind !== Kind.OPERATION_DEFINITION || !definition.variableDefinitions?.length);
-        const known = constant ? verdicts.get(document) : undefined;
+        const { params: request } = context as { params?: { variables?: Record<string, unknown> | null; operationName?: string | null } };
+        // The rule prices the operation the request names; a document may hold several.
+        const operationKey = request?.operationName ?? "";
+        const known = constant ? verdicts.get(document)?.get(operationKey) : undefined;
         if (known) {
           if (known.length > 0) setResult(known);
           return;
         }
-        const { params: request } = context as { params?: { variables?: Record<string, unknown> | null; operationName?: string | null } };
         const errors = validate(params.schema as GraphQLSchema, document, [
           createComplexityRule({
             context,
@@ -87,7 +89,7 @@ function useCostLimit(maxCost: number): Plugin {
         ]);
         // Only the cost verdict: bad variable values are reported by execution, with their code.
         const refused = errors.filter((error) => error.extensions.code === LIMIT_CODE);
-        if (constant) verdicts.set(document, refused);
+        if (constant) verdicts.set(document, (verdicts.get(document) ?? new Map<string, GraphQLError[]>()).set(operationKey, refused));
         if (refused.length > 0) setResult(refused);
       };
     },

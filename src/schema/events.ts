@@ -1,3 +1,4 @@
+import { GraphQLError } from "graphql";
 import { filter, map, pipe } from "graphql-yoga";
 import { AccessDeniedError, AuthenticationRequiredError, canSeeUser } from "../domain/access/viewer.ts";
 import { ORDER_EVENT_TYPES, USER_EVENT_TYPES, type DomainEvent, type OrderEvent, type UserEvent } from "../domain/events/domain-event.ts";
@@ -65,6 +66,10 @@ const UserEventRef = builder.objectRef<UserEvent>("UserEvent").implement({
  */
 async function subscribe<E extends DomainEvent>(context: Context, requested: EventQuery): Promise<AsyncIterable<E>> {
   const { viewer } = context;
+  if (context.transport !== "websocket") {
+    // Over HTTP (server-sent events) a subscription would outlive its token unchecked.
+    throw new GraphQLError("Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.", { extensions: { code: "BAD_REQUEST" } });
+  }
   if (viewer.kind === "anonymous") throw new AuthenticationRequiredError("Sign in to subscribe.");
   if (viewer.kind === "customer" && requested.userId !== undefined && requested.userId !== viewer.userId) {
     throw new AccessDeniedError("Customers may only subscribe to their own events.");

@@ -152,7 +152,8 @@ builder.mutationFields((t) => ({
   updateUser: t.field({
     type: UserPayload,
     args: { input: t.arg({ type: UpdateUserInput, required: true }) },
-    resolve: async (_, { input }, { services }) => {
+    resolve: async (_, { input }, { services, rateLimit }) => {
+      await rateLimit("updateUser");
       const id = tryDecodeGlobalIdOf("User", input.id);
       if (!id) return { user: null, ...notAUserId() };
       return toPayload("user", await services.users.updateOne({ ...input, id }));

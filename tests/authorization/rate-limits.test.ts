@@ -43,6 +43,16 @@ it("limits sign-ups per address, then answers RATE_LIMITED with a retry hint", a
   expect(limited.errors?.[0]?.message).toMatch(/retry in \d+ s/);
 });
 
+it("tells anonymous callers apart by X-Forwarded-For when told to trust the proxy in front", async () => {
+  const instance = await startTestInstance({ databaseUrl: db.url, migrate: false, trustedProxyHops: 1, rateLimits: { placeOrderPerMinute: 1, createUserPerMinute: 1 } });
+  instances.push(instance);
+  const from = async (address: string) =>
+    (await (await fetch(instance.url, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": `203.0.113.9, ${address}` }, body: JSON.stringify({ query: signUp(9) }) })).json()) as { data?: any; errors?: any[] };
+  expect((await from("198.51.100.1")).data?.createUser.errors).toEqual([]);
+  expect((await from("198.51.100.2")).data?.createUser.errors).toEqual([]);
+  expect((await from("198.51.100.1")).errors?.[0]?.extensions.code).toBe("RATE_LIMITED");
+});
+
 it("limits orders per user, across instances sharing Redis, without affecting other users", async () => {
   const prefix = uniqueChannelPrefix();
   const [a, b] = [await start(redis.url, prefix), await start(redis.url, prefix)];

@@ -40,6 +40,13 @@ describe("CORS", () => {
   });
 });
 
+it("never lets another origin read the GraphiQL page, which may carry a development token", async () => {
+  const instance = await start({ databaseUrl: db.url, migrate: false, corsOrigins: "*", graphiql: true, graphiqlToken: "a-development-token" });
+  const page = await fetch(instance.url, { headers: { accept: "text/html", origin: "https://evil.example.net" } });
+  expect(await page.text()).toContain("a-development-token");
+  expect(page.headers.get("access-control-allow-origin")).toBeNull();
+});
+
 describe("GraphiQL and introspection", () => {
   it("serves neither when turned off, as in production by default", async () => {
     const instance = await start({ databaseUrl: db.url, migrate: false, graphiql: false, introspection: false });

@@ -12,7 +12,7 @@ export function startTestInstance(options: Omit<InstanceOptions, "logger" | "por
   const logger = lines
     ? pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) })
     : pino({ level: process.env.LOG_LEVEL ?? "silent" });
-  return startInstance({ port: 0, graphiql: true, relay: { pollIntervalMs: 200 }, auth: TEST_AUTH, rateLimits: { placeOrderPerMinute: 10_000, createUserPerMinute: 10_000 }, ...options, logger });
+  return startInstance({ port: 0, graphiql: true, relay: { pollIntervalMs: 200 }, auth: TEST_AUTH, rateLimits: { placeOrderPerMinute: 10_000, createUserPerMinute: 10_000, updateUserPerMinute: 10_000 }, ...options, logger });
 }
 
 /** An operation as an administrator (or with `authorization`), returning `data`; throws on errors. */

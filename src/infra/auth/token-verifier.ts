@@ -79,7 +79,8 @@ export async function createTokenVerifier(config: TokenVerification): Promise<To
     } catch (error) {
       throw new InvalidTokenError(describe(error));
     }
-    return remember(token, { viewer: viewerOf(payload), expiresAt: (payload.exp ?? 0) * 1000 });
+    // Valid until `exp` plus the allowed skew, the same rule jose applied just now.
+    return remember(token, { viewer: viewerOf(payload), expiresAt: ((payload.exp ?? 0) + (config.clockToleranceSeconds ?? 30)) * 1000 });
   };
 }
 
