@@ -149,10 +149,13 @@ describe("subscriptions", () => {
   const EVENTS = `subscription($u: ID, $o: ID) { orderEvents(userId: $u, orderId: $o) { type order { id user { id } } } }`;
 
   it("refuses a missing or invalid token at connection_init with 4403", async () => {
-    for (const payload of [undefined, { authorization: "Bearer not-a-token" }, { authorization: callers.alice.replace(/.$/, "x") }]) {
+    // Tampered: the first signature character changed (every bit of it is significant).
+    const [header, payload, signature] = callers.alice.slice("Bearer ".length).split(".") as [string, string, string];
+    const tampered = `Bearer ${header}.${payload}.${signature.startsWith("A") ? "B" : "A"}${signature.slice(1)}`;
+    for (const init of [undefined, { authorization: "Bearer not-a-token" }, { authorization: tampered }]) {
       const socket = new WebSocket(instance.websocketUrl, "graphql-transport-ws");
       await once(socket, "open");
-      socket.send(JSON.stringify({ type: "connection_init", ...(payload ? { payload } : {}) }));
+      socket.send(JSON.stringify({ type: "connection_init", ...(init ? { payload: init } : {}) }));
       const [closeCode] = (await once(socket, "close")) as [number];
       expect(closeCode).toBe(4403);
     }
