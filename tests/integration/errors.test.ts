@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
-import { createTestApp, type TestApp } from "../support/test-app.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { useTestApi } from "../support/test-api.ts";
 
-let db: TestDatabase;
-let api: TestApp;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  api = createTestApp(db);
-});
-afterAll(() => db.drop());
+const subject = useTestApi();
 
 it("masks an unexpected failure as 'Unexpected error.' and logs it with the request id the client sees", async () => {
-  await db.orm.em.fork().execute("alter table order_items rename to order_items_gone");
+  await subject.db.orm.em.fork().execute("alter table order_items rename to order_items_gone");
   try {
-    const response = await api.app.yoga.fetch("http://localhost/graphql", {
+    const response = await subject.api.app.yoga.fetch("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", "x-request-id": "req-test-123", authorization: ADMIN_AUTHORIZATION },
       body: JSON.stringify({ query: "{ orders { totalCount } users { totalCount } }" }),
@@ -24,7 +16,7 @@ it("masks an unexpected failure as 'Unexpected error.' and logs it with the requ
     const body = await response.json();
     expect(body.data).toEqual({ orders: { totalCount: 0 }, users: { totalCount: 0 } });
 
-    const failing = await api.app.yoga.fetch("http://localhost/graphql", {
+    const failing = await subject.api.app.yoga.fetch("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", "x-request-id": "req-test-456", authorization: ADMIN_AUTHORIZATION },
       body: JSON.stringify({
@@ -32,7 +24,7 @@ it("masks an unexpected failure as 'Unexpected error.' and logs it with the requ
       }),
     });
     const created = (await failing.json()) as { data: { createUser: { user: { id: string } } } };
-    const placed = await api.app.yoga.fetch("http://localhost/graphql", {
+    const placed = await subject.api.app.yoga.fetch("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", "x-request-id": "req-test-789", authorization: ADMIN_AUTHORIZATION },
       body: JSON.stringify({
@@ -46,17 +38,17 @@ it("masks an unexpected failure as 'Unexpected error.' and logs it with the requ
     expect(result.errors).toEqual([
       expect.objectContaining({ message: "Unexpected error.", path: ["placeOrder"], extensions: { code: "INTERNAL_SERVER_ERROR", requestId: "req-test-789" } }),
     ]);
-    const logged = api.logs.find((line) => line.requestId === "req-test-789" && line.msg === "unexpected error in a resolver");
+    const logged = subject.api.logs.find((line) => line.requestId === "req-test-789" && line.msg === "unexpected error in a resolver");
     expect(logged).toMatchObject({ level: 50, path: "placeOrder" });
     expect(JSON.stringify(logged)).toMatch(/order_items/);
   } finally {
-    await db.orm.em.fork().execute("alter table order_items_gone rename to order_items");
+    await subject.db.orm.em.fork().execute("alter table order_items_gone rename to order_items");
   }
 });
 
 it("answers a malformed request with a GraphQL error, not a crash", async () => {
-  const response = await api.app.yoga.fetch("http://localhost/graphql", { method: "POST", headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION }, body: "{ nope" });
+  const response = await subject.api.app.yoga.fetch("http://localhost/graphql", { method: "POST", headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION }, body: "{ nope" });
   expect(response.status).toBe(400);
   expect((await response.json()).errors).toHaveLength(1);
-  expect((await api.graphql("{ users { totalCount } }")).data).toEqual({ users: { totalCount: 1 } });
+  expect((await subject.api.graphql("{ users { totalCount } }")).data).toEqual({ users: { totalCount: 1 } });
 });
