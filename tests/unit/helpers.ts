@@ -1,4 +1,5 @@
 /** Small, deterministic building blocks shared by the unit tests (not a test file itself). */
+import type { OrderStatus, OrderTransition } from "../../src/domain/orders/order-status-machine.ts";
 import type { OrderItemInput } from "../../src/domain/orders/order.ts";
 import type { Clock } from "../../src/domain/shared/clock.ts";
 import type { DomainError } from "../../src/domain/shared/domain-error.ts";
@@ -57,3 +58,12 @@ export const codesAndFields = (errors: readonly DomainError[]) => errors.map(({ 
 export const alteredUnitOfWork = (inner: UnitOfWork, alter: (repositories: Repositories) => Repositories): UnitOfWork => ({
   run: (work) => inner.run((repositories) => work(alter(repositories))),
 });
+
+/** The specification's status edges, written out independently of the implementation's table. */
+export const SPECIFIED_TRANSITIONS: Readonly<Record<OrderStatus, Partial<Record<OrderTransition, OrderStatus>>>> = {
+  PENDING: { confirm: "CONFIRMED", cancel: "CANCELLED" },
+  CONFIRMED: { ship: "SHIPPED", cancel: "CANCELLED" },
+  SHIPPED: { deliver: "DELIVERED" },
+  DELIVERED: {},
+  CANCELLED: {},
+};
