@@ -24,9 +24,10 @@ export function createLoaders({ users, orders }: Repositories, viewer: Viewer) {
     (await orders.getMany(ids)).map((order) => (order && canSeeOrdersOf(viewer, order.userId) ? order : null)),
   );
   const itemsByOrderId = createByIdLoader<OrderItem[]>((ids) => orders.getItemsByOrderIds(ids));
-  const ordersPageByUserId = createGroupedLoader<{ id: string; group: string; query: UserOrdersQuery }, Page<Order>>((ids, { query }) =>
-    orders.getPagesByUserIds(ids, query),
-  );
+  const ordersPageByUserId = createGroupedLoader<
+    { id: string; group: string; query: UserOrdersQuery; withTotalCount: boolean },
+    Page<Order> & { totalCount?: number }
+  >((ids, { query, withTotalCount }) => orders.getPagesByUserIds(ids, query, { withTotalCount }));
   const ordersCountByUserId = createGroupedLoader<{ id: string; group: string; filter: UserOrdersQuery["filter"] }, number>(
     (ids, { filter }) => orders.countByUserIds(ids, filter),
   );
@@ -35,9 +36,13 @@ export function createLoaders({ users, orders }: Repositories, viewer: Viewer) {
     userById,
     orderById,
     itemsByOrderId,
-    /** `User.orders` for many users at once: one page per user, one statement per argument set. */
+    /**
+     * `User.orders` for many users at once: one page per user, one statement per argument set;
+     * with `withTotalCount`, the same statement also counts each user's matching orders.
+     */
     ordersPageByUserId: {
-      load: (userId: string, query: UserOrdersQuery) => ordersPageByUserId.load({ id: userId, group: JSON.stringify(query), query }),
+      load: (userId: string, query: UserOrdersQuery, withTotalCount = false) =>
+        ordersPageByUserId.load({ id: userId, group: `${withTotalCount}${JSON.stringify(query)}`, query, withTotalCount }),
     },
     ordersCountByUserId: {
       load: (userId: string, filter: UserOrdersQuery["filter"]) => ordersCountByUserId.load({ id: userId, group: JSON.stringify(filter), filter }),

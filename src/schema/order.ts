@@ -1,3 +1,4 @@
+import { Kind, type GraphQLResolveInfo, type SelectionNode } from "graphql";
 import { formatCents, lineTotalCents } from "../domain/orders/money.ts";
 import type { Order, OrderItem } from "../domain/orders/order.ts";
 import type { OrderFilter, OrderSortField } from "../domain/orders/order-repository.ts";
@@ -145,6 +146,15 @@ const toOrderFilter = (args: OrderFilterArgs | null | undefined): Omit<OrderFilt
 
 const CURSOR_KIND = { CREATED_AT: "timestamp", TOTAL: "integer" } as const;
 
+/** Whether the field being resolved selects `name` directly or through inline fragments. */
+function selects(info: GraphQLResolveInfo, name: string): boolean {
+  const inSet = (selections: readonly SelectionNode[]): boolean =>
+    selections.some((selection) =>
+      selection.kind === Kind.FIELD ? selection.name.value === name : selection.kind === Kind.INLINE_FRAGMENT ? inSet(selection.selectionSet.selections) : true,
+    );
+  return info.fieldNodes.some((node) => inSet(node.selectionSet?.selections ?? []));
+}
+
 const orderScope = (orderBy: { field: OrderSortField; direction: "ASC" | "DESC" } | null | undefined): CursorScope => {
   const sort = orderBy ?? { field: "CREATED_AT" as const, direction: "DESC" as const };
   return { typename: "Order", sort, kind: CURSOR_KIND[sort.field] };
@@ -160,12 +170,13 @@ builder.objectField(UserRef, "orders", (t) =>
         filter: t.arg({ type: UserOrdersFilterInput }),
         orderBy: t.arg({ type: OrderSortInput }),
       },
-      async resolve(user, args, { loaders }) {
+      async resolve(user, args, { loaders }, info) {
         const scope = orderScope(args.orderBy);
         const filter = toOrderFilter(args.filter);
         const query = { filter, sort: scope.sort as { field: OrderSortField; direction: "ASC" | "DESC" }, page: toPageRequest(args, scope) };
-        const page = await loaders.ordersPageByUserId.load(user.id, query);
-        return toConnection(page, scope, () => loaders.ordersCountByUserId.load(user.id, filter));
+        const withTotalCount = selects(info, "totalCount");
+        const page = await loaders.ordersPageByUserId.load(user.id, query, withTotalCount);
+        return toConnection(page, scope, () => (page.totalCount !== undefined ? Promise.resolve(page.totalCount) : loaders.ordersCountByUserId.load(user.id, filter)));
       },
     },
     OrderConnection,

@@ -273,6 +273,9 @@ export function describeRepositoryContract(name: string, setup: () => ContractSu
         expect(pages).toEqual(alone);
         expect(pages.map((page) => page.hasNextPage)).toEqual([false, false, true]);
         expect(await repos.orders.countByUserIds(ids, { minTotalCents: 100 })).toEqual([2, 0, 4]);
+        const counted = await repos.orders.getPagesByUserIds(ids, query, { withTotalCount: true });
+        expect(counted.map((page) => page.totalCount)).toEqual([2, 0, 4]);
+        expect(counted.map(({ totalCount: _, ...page }) => page)).toEqual(alone);
       });
 
       it("pages through orders by creation time and total, forward and backward, each exactly once", async () => {

@@ -57,7 +57,11 @@ it("runs the same, small number of SQL statements for 1 user as for 100", async 
   expect(hundred.length).toBeLessThanOrEqual(6);
 });
 
-it("counts rows only when totalCount is selected", async () => {
+it("answers users → orders with totalCount → items in three statements: page, pages with counts, items", async () => {
+  expect(await statementsFor(50, false)).toHaveLength(3);
+});
+
+it("counts users only when their totalCount is selected", async () => {
   const withCount = await statementsFor(5, true);
   const withoutCount = await statementsFor(5, false);
   expect(withoutCount.length).toBe(withCount.length - 1);

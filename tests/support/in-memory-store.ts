@@ -115,7 +115,13 @@ function inMemoryOrders(tables: Tables): OrderRepository {
     getOne: async (id) => tables.orders.get(id) ?? null,
     getMany: async (ids) => ids.map((id) => tables.orders.get(id) ?? null),
     getPage,
-    getPagesByUserIds: (userIds, query) => Promise.all(userIds.map((userId) => getPage({ ...query, filter: { ...query.filter, userId } }))),
+    getPagesByUserIds: (userIds, query, options = {}) =>
+      Promise.all(
+        userIds.map(async (userId) => {
+          const page = await getPage({ ...query, filter: { ...query.filter, userId } });
+          return options.withTotalCount ? { ...page, totalCount: matching({ ...query.filter, userId }).length } : page;
+        }),
+      ),
     count: async (filter) => matching(filter).length,
     countByUserIds: async (userIds, filter) => userIds.map((userId) => matching({ ...filter, userId }).length),
     getItemsByOrderIds: async (orderIds) => orderIds.map((id) => [...(tables.items.get(id) ?? [])]),

@@ -41,9 +41,14 @@ export interface OrderRepository {
   getPage(query: OrderPageQuery): Promise<Page<Order>>;
   /**
    * One page per user, all with the same filter, sort and page request, in one round trip:
-   * what `User.orders` needs for every user of a parent page.
+   * what `User.orders` needs for every user of a parent page; with `withTotalCount`, each page
+   * also carries how many orders match the filter, in the same statement.
    */
-  getPagesByUserIds(userIds: readonly string[], query: Omit<OrderPageQuery, "filter"> & { filter: Omit<OrderFilter, "userId"> }): Promise<Page<Order>[]>;
+  getPagesByUserIds(
+    userIds: readonly string[],
+    query: Omit<OrderPageQuery, "filter"> & { filter: Omit<OrderFilter, "userId"> },
+    options?: { withTotalCount?: boolean },
+  ): Promise<(Page<Order> & { totalCount?: number })[]>;
   count(filter: OrderFilter): Promise<number>;
   /** Counts per user, in the order of `userIds`. */
   countByUserIds(userIds: readonly string[], filter: Omit<OrderFilter, "userId">): Promise<number[]>;

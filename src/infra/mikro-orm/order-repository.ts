@@ -119,16 +119,33 @@ export function createMikroOrmOrderRepository(em: EntityManager): OrderRepositor
       return toPage(found.map((row) => ({ node: fromRow(row), key: keyOf(row, sort.field) })), page);
     },
 
-    async getPagesByUserIds(userIds, { filter, sort, page }) {
+    async getPagesByUserIds(userIds, { filter, sort, page }, options = {}) {
       if (userIds.length === 0) return [];
-      // One statement for every parent: each user gets its own LIMITed, index-ordered scan.
-      const perParent = pageSelect({ ...filter, userId: undefined }, sort, page, [sql`user_id = parent.user_id`]);
-      const found = await rows(sql<OrderRow>`
-        select o.* from unnest(${[...userIds]}::uuid[]) as parent(user_id)
-        cross join lateral (${perParent}) as o`);
+      // One statement for every parent: each user gets its own LIMITed, index-ordered scan,
+      // and, when asked, its count beside it (a row per parent even without orders).
+      const parentFilter = { ...filter, userId: undefined };
+      const perParent = pageSelect(parentFilter, sort, page, [sql`user_id = parent.user_id`]);
       const byUser = new Map<string, OrderRow[]>(userIds.map((id) => [id, []]));
-      for (const row of found) byUser.get(row.user_id)?.push(row);
-      return userIds.map((id) => toPage((byUser.get(id) ?? []).map((row) => ({ node: fromRow(row), key: keyOf(row, sort.field) })), page));
+      const counts = new Map<string, number>();
+      if (options.withTotalCount) {
+        const found = await rows(sql<Partial<OrderRow> & { parent_id: string; total_count: number }>`
+          select parent.user_id as parent_id, counted.total_count, o.* from unnest(${[...userIds]}::uuid[]) as parent(user_id)
+          cross join lateral (select count(*)::int as total_count from orders where user_id = parent.user_id and ${where(conditions(parentFilter))}) as counted
+          left join lateral (${perParent}) as o on true`);
+        for (const row of found) {
+          counts.set(row.parent_id, row.total_count);
+          if (row.id) byUser.get(row.parent_id)?.push(row as OrderRow);
+        }
+      } else {
+        const found = await rows(sql<OrderRow>`
+          select o.* from unnest(${[...userIds]}::uuid[]) as parent(user_id)
+          cross join lateral (${perParent}) as o`);
+        for (const row of found) byUser.get(row.user_id)?.push(row);
+      }
+      return userIds.map((id) => {
+        const pageOfUser = toPage((byUser.get(id) ?? []).map((row) => ({ node: fromRow(row), key: keyOf(row, sort.field) })), page);
+        return options.withTotalCount ? { ...pageOfUser, totalCount: counts.get(id) ?? 0 } : pageOfUser;
+      });
     },
 
     async count(filter) {
