@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { GraphQLError, Kind, OperationTypeNode, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from "graphql";
+import { GraphQLError, OperationTypeNode, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import type { ServerOptions } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { useGraphQlJit } from "@envelop/graphql-jit";
@@ -28,6 +28,7 @@ import { useObservability } from "./plugins/observability.ts";
 import { useOperationLimits, type OperationLimits } from "./plugins/operation-limits.ts";
 import { useOperationTimeout } from "./plugins/operation-timeout.ts";
 import { useRequestBodyLimit } from "./plugins/request-limits.ts";
+import { operationsOf, selectedOperation } from "./plugins/selected-operation.ts";
 
 export interface AppDeps {
   readonly schema: GraphQLSchema;
@@ -191,9 +192,9 @@ export function createApp(deps: AppDeps): App {
       useNulGuard(),
       // Compiled execution for queries (the hot read path): each distinct query is compiled once
       // into plain JavaScript. Mutations are few and subscriptions keep the reference executor.
-      useGraphQlJit({}, { enableIf: (args) => isQuery(args.document, args.operationName) }),
+      useGraphQlJit({}, { enableIf: (args) => isCompilable(args.document, args.operationName) }),
       // Queries only: a mutation cannot be stopped half-way, its statements are bounded instead.
-      useOperationTimeout(deps.operationTimeoutMs ?? 10_000, (args) => isReadOnly(args.document, args.operationName)),
+      useOperationTimeout(deps.operationTimeoutMs ?? 10_000, (args) => isQuery(args.document, args.operationName)),
       useObservability(logger, metrics),
       useErrorMasking(logger),
     ],
@@ -284,19 +285,12 @@ export function createApp(deps: AppDeps): App {
  * Whether to compile: queries only, and only documents with a single operation, because the
  * compiled-query cache is keyed by document, not by the operation picked from it.
  */
-const isQuery = (document: DocumentNode, operationName: string | null | undefined) => {
-  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
-  if (operations.length !== 1) return false;
-  const [operation] = operations;
-  return operation?.operation === OperationTypeNode.QUERY && (!operationName || operation.name?.value === operationName);
-};
+const isCompilable = (document: DocumentNode, operationName: string | null | undefined) =>
+  operationsOf(document).length === 1 && isQuery(document, operationName);
 
 /** Whether the operation the request picks is a query. */
-const isReadOnly = (document: DocumentNode, operationName: string | null | undefined) => {
-  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName ? operations.find((candidate) => candidate.name?.value === operationName) : operations[0];
-  return operation?.operation === OperationTypeNode.QUERY;
-};
+const isQuery = (document: DocumentNode, operationName: string | null | undefined) =>
+  selectedOperation(document, operationName)?.operation === OperationTypeNode.QUERY;
 
 const GRAPHIQL_DEFAULT_QUERY = `# Welcome to ordergraph. Try:
 query FirstUsers {

@@ -4,10 +4,11 @@
  * 4403 over WebSocket, where a token is required). Anonymous callers may only sign up
  * (`createUser`), ask who they are (`viewer`) and introspect; anything else is UNAUTHENTICATED.
  */
-import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from "graphql";
+import { GraphQLError, Kind, type DocumentNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import { ANONYMOUS, type Viewer } from "../domain/access/viewer.ts";
+import { selectedOperation } from "./selected-operation.ts";
 import { InvalidTokenError, type TokenVerifier, type VerifiedToken } from "../infra/auth/token-verifier.ts";
 
 const ANONYMOUS_FIELDS = new Set(["createUser", "viewer", "__typename", "__schema", "__type"]);
@@ -46,9 +47,4 @@ export function useAnonymousGate(): Plugin<Context> {
       if (refused) setResultAndStopExecution(refused);
     },
   };
-}
-
-function selectedOperation(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
-  return operationName ? operations.find((operation) => operation.name?.value === operationName) : operations[0];
 }

@@ -4,11 +4,12 @@
  * metrics. Operations refused while parsing or validating are logged and counted as
  * "rejected", those whose result carries errors as "error".
  */
-import type { GraphQLError } from "graphql";
+import type { DocumentNode, GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { operationsOf, selectedOperation } from "./selected-operation.ts";
 
 type Outcome = "ok" | "error" | "rejected";
 
@@ -83,8 +84,8 @@ export function useObservability(logger: Logger, metrics: Metrics): Plugin<Conte
     },
     onExecute({ args }) {
       const startedAt = performance.now();
-      const operation = label((args.operationName as string | null | undefined) ?? operationNameOf(args.document));
-      const type = operationTypeOf(args.document, args.operationName as string | null | undefined);
+      const operation = label((args.operationName as string | null | undefined) ?? operationNameOf(args.document as DocumentNode));
+      const type = operationTypeOf(args.document as DocumentNode, args.operationName as string | null | undefined);
       return {
         onExecuteDone({ result }) {
           const errors = "errors" in result ? (result.errors as readonly GraphQLError[] | undefined) : undefined;
@@ -94,7 +95,7 @@ export function useObservability(logger: Logger, metrics: Metrics): Plugin<Conte
     },
     onSubscribe({ args }) {
       const startedAt = performance.now();
-      const operation = label((args.operationName as string | null | undefined) ?? operationNameOf(args.document));
+      const operation = label((args.operationName as string | null | undefined) ?? operationNameOf(args.document as DocumentNode));
       return {
         onSubscribeResult({ result }) {
           if (!(Symbol.asyncIterator in (result as object))) {
@@ -116,17 +117,9 @@ export function useObservability(logger: Logger, metrics: Metrics): Plugin<Conte
   };
 }
 
-type Document = { definitions: readonly { kind: string; name?: { value: string }; operation?: string }[] };
-
-const operationsOf = (document: unknown) => (document as Document).definitions.filter((definition) => definition.kind === "OperationDefinition");
-
-const operationNameOf = (document: unknown) => {
+const operationNameOf = (document: DocumentNode) => {
   const operations = operationsOf(document);
   return operations.length === 1 ? (operations[0]?.name?.value ?? null) : null;
 };
 
-const operationTypeOf = (document: unknown, name: string | null | undefined) => {
-  const operations = operationsOf(document);
-  const operation = name == null ? operations[0] : operations.find((candidate) => candidate.name?.value === name);
-  return operation?.operation ?? "unknown";
-};
+const operationTypeOf = (document: DocumentNode, name: string | null | undefined) => selectedOperation(document, name)?.operation ?? "unknown";
