@@ -28,9 +28,6 @@ export function createLoaders({ users, orders }: Repositories, viewer: Viewer) {
     { id: string; group: string; query: UserOrdersQuery; withTotalCount: boolean },
     Page<Order> & { totalCount?: number }
   >((ids, { query, withTotalCount }) => orders.getPagesByUserIds(ids, query, { withTotalCount }));
-  const ordersCountByUserId = createGroupedLoader<{ id: string; group: string; filter: UserOrdersQuery["filter"] }, number>(
-    (ids, { filter }) => orders.countByUserIds(ids, filter),
-  );
 
   return {
     userById,
@@ -43,9 +40,6 @@ export function createLoaders({ users, orders }: Repositories, viewer: Viewer) {
     ordersPageByUserId: {
       load: (userId: string, query: UserOrdersQuery, withTotalCount = false) =>
         ordersPageByUserId.load({ id: userId, group: `${withTotalCount}${JSON.stringify(query)}`, query, withTotalCount }),
-    },
-    ordersCountByUserId: {
-      load: (userId: string, filter: UserOrdersQuery["filter"]) => ordersCountByUserId.load({ id: userId, group: JSON.stringify(filter), filter }),
     },
     /** Remembers objects another query already returned, so refetching them costs nothing. */
     prime: {

@@ -7,7 +7,6 @@ import type { IdempotencyRecord, OrderFilter, OrderPageQuery, OrderRepository } 
 import type { Order, OrderItem } from "../../src/domain/orders/order.ts";
 import { pageInMemory, type Keyset, type SortOrder } from "../../src/domain/shared/pagination.ts";
 import { ConcurrentUpdateError, MissingReferenceError, UniquenessViolationError } from "../../src/domain/shared/persistence-errors.ts";
-import { containsIgnoringCase } from "../../src/domain/shared/text.ts";
 import type { Repositories, UnitOfWork } from "../../src/domain/shared/unit-of-work.ts";
 import { emailKey, type User } from "../../src/domain/users/user.ts";
 import type { UserFilter, UserPageQuery, UserRepository, UserSortField } from "../../src/domain/users/user-repository.ts";
@@ -58,6 +57,9 @@ function restore(tables: Tables, snapshot: Tables): Tables {
   }
   return tables;
 }
+
+/** Case-insensitive and literal (no wildcards), as the SQL adapter's escaped ILIKE. */
+const containsIgnoringCase = (haystack: string, needle: string): boolean => haystack.toLowerCase().includes(needle.toLowerCase());
 
 const userKey = (field: UserSortField) => (user: User): Keyset => ({
   value: field === "NAME" ? user.name : field === "EMAIL" ? user.email : user.createdAt.toISOString(),
@@ -123,7 +125,6 @@ function inMemoryOrders(tables: Tables): OrderRepository {
         }),
       ),
     count: async (filter) => matching(filter).length,
-    countByUserIds: async (userIds, filter) => userIds.map((userId) => matching({ ...filter, userId }).length),
     getItemsByOrderIds: async (orderIds) => orderIds.map((id) => [...(tables.items.get(id) ?? [])]),
     async createOne(order, items) {
       if (!tables.users.has(order.userId)) throw new MissingReferenceError("user");

@@ -10,8 +10,6 @@ export type Viewer =
 
 export const ANONYMOUS: Viewer = { kind: "anonymous" };
 
-export const isAdmin = (viewer: Viewer): boolean => viewer.kind === "admin";
-
 /** Whether the viewer may see this user: admins any, customers only themselves. */
 export const canSeeUser = (viewer: Viewer, userId: string): boolean =>
   viewer.kind === "admin" || (viewer.kind === "customer" && viewer.userId === userId);

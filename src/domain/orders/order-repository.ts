@@ -50,8 +50,6 @@ export interface OrderRepository {
     options?: { withTotalCount?: boolean },
   ): Promise<(Page<Order> & { totalCount?: number })[]>;
   count(filter: OrderFilter): Promise<number>;
-  /** Counts per user, in the order of `userIds`. */
-  countByUserIds(userIds: readonly string[], filter: Omit<OrderFilter, "userId">): Promise<number[]>;
   /** The items of each order, in the order of `orderIds`, each list by position. */
   getItemsByOrderIds(orderIds: readonly string[]): Promise<OrderItem[][]>;
   /** Throws `MissingReferenceError("user")` when the user does not exist. */

@@ -153,16 +153,6 @@ export function createMikroOrmOrderRepository(em: EntityManager): OrderRepositor
       return row?.count ?? 0;
     },
 
-    async countByUserIds(userIds, filter) {
-      if (userIds.length === 0) return [];
-      const found = await rows(sql<{ user_id: string; count: number }>`
-        select user_id, count(*)::int as count from orders
-        where user_id = any(${[...userIds]}::uuid[]) and ${where(conditions(filter))}
-        group by user_id`);
-      const byUser = new Map(found.map((row) => [row.user_id, row.count]));
-      return userIds.map((id) => byUser.get(id) ?? 0);
-    },
-
     async getItemsByOrderIds(orderIds) {
       if (orderIds.length === 0) return [];
       const found = await rows(sql<OrderItemRow>`
