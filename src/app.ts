@@ -193,7 +193,7 @@ export function createApp(deps: AppDeps): App {
       // Compiled execution for queries (the hot read path): each distinct query is compiled once
       // into plain JavaScript. Mutations are few and subscriptions keep the reference executor.
       useGraphQlJit({}, { enableIf: (args) => isCompilable(args.document, args.operationName) }),
-      // Queries only: a mutation cannot be stopped half-way, its statements are bounded instead.
+      // Queries and mutations run against a deadline; only a query's result is abandoned at it.
       useOperationTimeout(deps.operationTimeoutMs ?? 10_000, (args) => isQuery(args.document, args.operationName)),
       useObservability(logger, metrics),
       useErrorMasking(logger),

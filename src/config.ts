@@ -29,6 +29,8 @@ const ConfigSchema = z.object({
     .default("info"),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: int("DATABASE_POOL_SIZE", 1, 1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: int("DATABASE_CONNECT_TIMEOUT_MS", 100, 600_000).default(5000),
+  DATABASE_QUEUE_LIMIT: int("DATABASE_QUEUE_LIMIT", 0, 100_000).optional(),
   MIGRATE_ON_START: bool("MIGRATE_ON_START").default(true),
   EMBEDDED_POSTGRES_DIR: z.string().min(1).default(".data/postgres"),
   EMBEDDED_POSTGRES_PORT: int("EMBEDDED_POSTGRES_PORT", 1, 65_535).default(54_329),
@@ -64,6 +66,10 @@ const ConfigSchema = z.object({
   RATE_LIMIT_CREATE_USER_PER_MINUTE: int("RATE_LIMIT_CREATE_USER_PER_MINUTE", 1, 1_000_000).default(10),
   RATE_LIMIT_UPDATE_USER_PER_MINUTE: int("RATE_LIMIT_UPDATE_USER_PER_MINUTE", 1, 1_000_000).default(20),
   TRUSTED_PROXY_HOPS: int("TRUSTED_PROXY_HOPS", 0, 10).default(0),
+  HTTP_REQUEST_TIMEOUT_MS: int("HTTP_REQUEST_TIMEOUT_MS", 1000, 3_600_000).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: int("HTTP_HEADERS_TIMEOUT_MS", 1000, 3_600_000).default(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int("HTTP_KEEP_ALIVE_TIMEOUT_MS", 0, 3_600_000).default(5000),
+  HTTP_MAX_CONNECTIONS: int("HTTP_MAX_CONNECTIONS", 1, 1_000_000).default(20_000),
   SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
   SHUTDOWN_DRAIN_DELAY_MS: int("SHUTDOWN_DRAIN_DELAY_MS", 0, 600_000).optional(),
 });
@@ -76,6 +82,12 @@ export interface Config {
   /** Unset: run an embedded PostgreSQL. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
+  /** Longest wait to open a database connection, or for a free one from the pool. */
+  readonly databaseConnectTimeoutMs: number;
+  /** Operations that may wait for a pool connection at once (default 2 × pool size). */
+  readonly databaseQueueLimit: number;
+  /** Request, header and keep-alive timeouts and the connection cap of the HTTP server. */
+  readonly http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   readonly migrateOnStart: boolean;
   readonly embeddedPostgres: { readonly dir: string; readonly port: number };
   readonly graphiql: boolean;
@@ -133,6 +145,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.LOG_LEVEL,
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseQueueLimit: c.DATABASE_QUEUE_LIMIT ?? 2 * c.DATABASE_POOL_SIZE,
+    http: {
+      requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: Math.min(c.HTTP_HEADERS_TIMEOUT_MS, c.HTTP_REQUEST_TIMEOUT_MS),
+      keepAliveTimeoutMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: c.HTTP_MAX_CONNECTIONS,
+    },
     migrateOnStart: c.MIGRATE_ON_START,
     embeddedPostgres: { dir: c.EMBEDDED_POSTGRES_DIR, port: c.EMBEDDED_POSTGRES_PORT },
     graphiql: c.GRAPHIQL ?? c.NODE_ENV !== "production",

@@ -8,6 +8,7 @@
  * /health/ready says why. Closing marks it not ready first, then drains.
  */
 import { createServer, type Server } from "node:http";
+import { Server as NetServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Pool } from "pg";
@@ -21,7 +22,7 @@ import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./
 import { migrateToLatest } from "./infra/mikro-orm/migrate.ts";
 import { initOrm } from "./infra/mikro-orm/orm.ts";
 import { createMikroOrmEventLog } from "./infra/mikro-orm/outbox-repository.ts";
-import { outboxStats } from "./infra/mikro-orm/outbox-stats.ts";
+import { createDatabaseMonitor } from "./infra/postgres/monitor.ts";
 import { createTokenVerifier, type TokenVerification } from "./infra/auth/token-verifier.ts";
 import { createRateLimiter, type RateLimits } from "./infra/rate-limiter.ts";
 import type { Logger } from "./logger.ts";
@@ -36,6 +37,14 @@ export interface InstanceOptions {
   readonly logger: Logger;
   /** Pool size (default 10). */
   readonly poolSize?: number;
+  /** Longest wait to open a database connection (default 5000 ms). */
+  readonly connectTimeoutMs?: number;
+  /** Operations that may wait for a pool connection at once; more get SERVICE_UNAVAILABLE (default 2 × poolSize). */
+  readonly poolQueueLimit?: number;
+  /** Limits on HTTP connections, against slow or idle clients; see HttpServerLimits for each default. */
+  readonly http?: Partial<HttpServerLimits>;
+  /** How long `close()` may take in all; in-flight requests are cut only when it runs out (default 10000 ms). */
+  readonly shutdownTimeoutMs?: number;
   /** Apply pending migrations before serving (default true); otherwise readiness waits for them. */
   readonly migrate?: boolean;
   /** Unset: an in-process event bus, so subscriptions see only this instance's changes. */
@@ -87,6 +96,17 @@ export interface InstanceOptions {
   readonly drainDelayMs?: number;
 }
 
+export interface HttpServerLimits {
+  /** Longest time to receive a whole request, headers and body (default 30000 ms). */
+  readonly requestTimeoutMs: number;
+  /** Longest time to receive a request's headers (default 10000 ms). */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open (default 5000 ms). */
+  readonly keepAliveTimeoutMs: number;
+  /** Most open connections, WebSockets included; more are refused (default 20000). */
+  readonly maxConnections: number;
+}
+
 export interface Instance {
   /** http://host:port/graphql */
   readonly url: string;
@@ -116,6 +136,8 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const orm = await initOrm({
     databaseUrl: options.databaseUrl,
     poolSize: options.poolSize,
+    connectTimeoutMs: options.connectTimeoutMs,
+    queueLimit: options.poolQueueLimit,
     onStatement: options.onStatement,
     statementTimeoutMs: operationTimeoutMs,
     onPool: (created) => {
@@ -130,6 +152,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const appliedMigrations: string[] = [];
   let migrationsApplied = false;
   const metrics = createMetrics();
+  const monitor = createDatabaseMonitor(options.databaseUrl);
   const bus = createEventBus({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix, logger });
   const relay = createOutboxRelay({ orm, databaseUrl: options.databaseUrl, publish: (event) => bus.publish(event), logger, ...options.relay });
   const events = createEventFeed({ log: createMikroOrmEventLog(orm.em), bus });
@@ -143,7 +166,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const readiness = async (): Promise<ReadinessReport> => {
     const checks: Record<string, string> = {};
     checks.lifecycle = state === "ready" ? "ok" : state === "starting" ? `starting: ${waitingFor}` : "shutting down";
-    checks.database = await probe(() => orm.em.fork().execute("select 1"));
+    checks.database = await probe(() => monitor.ping());
     if (checks.database === "ok") {
       // The migration files are fixed for this process: once none is pending, none will be.
       checks.migrations = migrationsApplied
@@ -183,12 +206,29 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   });
   metrics.observe({
     websocketConnections: () => app.websockets.server.clients.size,
-    outbox: () => outboxStats(orm),
+    outbox: () => monitor.outboxStats(),
     pool: () => pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
   });
 
-  // yoga answers every request itself, errors included; the returned promise needs no handling.
-  const server = createServer((request, response) => void app.yoga.requestListener(request, response));
+  const limits: HttpServerLimits = { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5000, maxConnections: 20_000, ...options.http };
+  const server = createServer({
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // How often Node checks request and header timeouts (its default, 30 s, would let them overrun).
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  });
+  server.maxConnections = limits.maxConnections;
+  let inFlight = 0;
+  server.on("request", (request, response) => {
+    inFlight++;
+    response.once("close", () => inFlight--);
+    // Once stopping, every response closes its connection, so keep-alive clients reconnect
+    // (elsewhere) instead of sending their next request to a server about to go.
+    if (state === "stopping") response.setHeader("connection", "close");
+    // yoga answers every request itself, errors included; the returned promise needs no handling.
+    void app.yoga.requestListener(request, response);
+  });
   server.on("upgrade", (request, socket, head) => {
     if (state !== "ready" || new URL(request.url ?? "/", "http://localhost").pathname !== GRAPHQL_PATH) {
       socket.end(state === "ready" ? "HTTP/1.1 404 Not Found\r\n\r\n" : "HTTP/1.1 503 Service Unavailable\r\n\r\n");
@@ -210,6 +250,9 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
           waitingFor = "applying migrations";
           appliedMigrations.push(...(await migrateToLatest(orm)));
           migrationsApplied = true;
+        } else {
+          // Checked now, while the pool is free; readiness re-checks only while some are pending.
+          migrationsApplied = (await orm.migrator.getPending()).length === 0;
         }
         break;
       } catch (error) {
@@ -242,16 +285,28 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     appliedMigrations,
     close() {
       closing ??= (async () => {
+        const stopBy = Date.now() + (options.shutdownTimeoutMs ?? 10_000) - 1000;
         state = "stopping";
         if (options.drainDelayMs) await sleep(options.drainDelayMs);
-        const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
+        // Stop accepting without cutting idle keep-alive connections yet (http.Server#close
+        // would): a client may be sending its next request on one right now.
+        const listenerClosed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
         await app.websockets.close();
-        await httpClosed;
+        // In-flight requests finish (their responses close their connections); connections idle
+        // for a moment are closed; whatever is left when time runs out is cut.
+        for (let quietSince = Date.now(); Date.now() < stopBy; await sleep(50)) {
+          if (inFlight > 0) quietSince = Date.now();
+          else if (Date.now() - quietSince >= 250) break;
+        }
+        server.closeIdleConnections();
+        if (inFlight > 0) logger.warn({ inFlight }, "shutdown timeout reached: closing connections with requests in flight");
+        server.closeAllConnections();
+        await listenerClosed;
         await ready.catch(() => {});
         await relay.stop();
         await bus.close();
         await rateLimiter.close();
+        await monitor.close();
         await orm.close();
       })();
       return closing;

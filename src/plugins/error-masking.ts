@@ -8,6 +8,7 @@ import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import { AccessDeniedError, AuthenticationRequiredError } from "../domain/access/viewer.ts";
+import { classifyDatabaseFailure } from "../infra/postgres/failures.ts";
 import { RateLimitedError } from "../infra/rate-limiter.ts";
 import type { Logger } from "../logger.ts";
 import { safeError } from "./safe-error.ts";
@@ -77,5 +78,19 @@ function expectedError(error: GraphQLError): GraphQLError | null {
   if (cause instanceof AuthenticationRequiredError) return as("UNAUTHENTICATED");
   if (cause instanceof AccessDeniedError) return as("FORBIDDEN");
   if (cause instanceof RateLimitedError) return as("RATE_LIMITED", { retryAfterSeconds: cause.retryAfterSeconds });
+  const database = classifyDatabaseFailure(cause);
+  if (database?.kind === "unavailable") {
+    return new GraphQLError("The database is unavailable or this server is busy. Retry shortly (a mutation with the same idempotencyKey or expectedVersion).", {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: "SERVICE_UNAVAILABLE", retryAfterSeconds: database.retryAfterSeconds },
+    });
+  }
+  if (database?.kind === "timeout") {
+    return new GraphQLError(
+      "The operation ran out of time and was stopped. A mutation may or may not have been applied: read it back, or retry with the same idempotencyKey or expectedVersion.",
+      { nodes: error.nodes, path: error.path, extensions: { code: "OPERATION_TIMEOUT" } },
+    );
+  }
   return null;
 }

@@ -3,13 +3,14 @@
  * outcome; WebSocket connections and subscriptions; outbox backlog, relay lag and dead letters;
  * database pool usage; and Node's process metrics.
  */
+import type { OutboxStats } from "../infra/postgres/monitor.ts";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export interface MetricsSources {
   /** Open WebSocket connections. */
   websocketConnections(): number;
-  /** Events waiting to be published, age of the oldest (relay lag), and dead letters. */
-  outbox(): Promise<{ backlog: number; oldestPendingSeconds: number; deadLetters: number }>;
+  /** Events waiting to be published, age of the oldest (relay lag), and dead letters; never from the pool. */
+  outbox(): Promise<OutboxStats>;
   /** The database pool, once created. */
   pool(): { total: number; idle: number; waiting: number } | undefined;
 }
@@ -43,14 +44,19 @@ export function createMetrics() {
       this.set(sources?.websocketConnections() ?? 0);
     },
   });
-  const outbox = { backlog: 0, oldestPendingSeconds: 0, deadLetters: 0 };
+  // The three outbox gauges read one query per scrape (prom-client collects gauges in parallel),
+  // so they always agree; when the database does not answer, they keep their last values.
+  let outbox = { backlog: 0, oldestPendingSeconds: 0, deadLetters: 0 };
+  let scrape: Promise<void> | undefined;
+  const readOutbox = () =>
+    (scrape ??= (sources ? sources.outbox().then((stats) => void (outbox = stats), () => {}) : Promise.resolve()).finally(() => (scrape = undefined)));
   const outboxGauge = (name: string, help: string, read: () => number) =>
     new Gauge({
       name,
       help,
       registers: [registry],
       async collect() {
-        if (name === "outbox_backlog_events" && sources) Object.assign(outbox, await sources.outbox().catch(() => outbox));
+        await readOutbox();
         this.set(read());
       },
     });

@@ -110,6 +110,54 @@ describe("serving", () => {
     expect(server.output.join("\n")).toContain("stopped");
   });
 
+  it("on SIGTERM under keep-alive traffic closes connections between requests, resets none in flight, and exits 0 in time", async () => {
+    const server = startServerProcess({ DATABASE_URL: db.url, SHUTDOWN_TIMEOUT_MS: "8000", RATE_LIMIT_PLACE_ORDER_PER_MINUTE: "1000000" });
+    const url = await server.ready;
+    const created = await (await post(url, `mutation { createUser(input: { email: "sigterm@example.com", name: "Sig" }) { user { id } } }`)).json();
+    const userId = created.data.createUser.user.id as string;
+    const placeOrder = `mutation { placeOrder(input: { userId: "${userId}", currency: "EUR", items: [{ sku: "S", name: "S", quantity: 1, unitPriceCents: 100 }] }) { order { id } errors { code } } }`;
+
+    // Four clients on keep-alive connections (fetch's default agent), each sending mutations back
+    // to back until the server is gone.
+    const outcomes = { answered: 0, connectionHeaderClose: 0, refused: 0, other: [] as string[] };
+    const client = async () => {
+      for (;;) {
+        try {
+          const response = await post(url, placeOrder);
+          const body = await response.json();
+          if (!body.data?.placeOrder?.order?.id) outcomes.other.push(JSON.stringify(body));
+          outcomes.answered++;
+          if (response.headers.get("connection") === "close") outcomes.connectionHeaderClose++;
+        } catch (error) {
+          const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+          // Refused: the request was never sent, so the client knows it did nothing.
+          if (code === "ECONNREFUSED") {
+            outcomes.refused++;
+            return;
+          }
+          outcomes.other.push(`${(error as Error).message}: ${code ?? String((error as Error).cause)}`);
+          return;
+        }
+      }
+    };
+    const clients = Array.from({ length: 4 }, client);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const signalledAt = Date.now();
+    server.child.kill("SIGTERM");
+    await Promise.all(clients);
+    const code = await server.exited;
+    expect(Date.now() - signalledAt).toBeLessThan(8000);
+    expect(code).toBe(0);
+    expect(outcomes.other).toEqual([]);
+    expect(outcomes.refused).toBe(4);
+    expect(outcomes.answered).toBeGreaterThan(4);
+    expect(outcomes.connectionHeaderClose).toBeGreaterThanOrEqual(1);
+    expect(server.output.join("\n")).not.toMatch(/killed by timeout/);
+    // Every answered mutation is committed, and nothing else is.
+    const [row] = await db.orm.em.fork().execute<{ count: number }[]>(`select count(*)::int as count from orders where user_id = '${Buffer.from(userId, "base64url").toString().split(":")[1]}'`);
+    expect(row?.count).toBe(outcomes.answered);
+  }, 30_000);
+
   it("runs on an embedded PostgreSQL when DATABASE_URL is unset, migrating it first", async () => {
     const dir = `.data/e2e-${randomBytes(4).toString("hex")}`;
     try {

@@ -2,7 +2,9 @@ import { fileURLToPath } from "node:url";
 import { Migrator } from "@mikro-orm/migrations";
 import { defineConfig, MikroORM, type Options } from "@mikro-orm/postgresql";
 import type { Pool, PoolClient } from "pg";
+import { guardedClient, guardPool } from "../postgres/guarded-pool.ts";
 import { entities } from "./entities.ts";
+import { OrdergraphPostgreSqlDriver } from "./postgresql-driver.ts";
 
 export interface OrmOptions {
   databaseUrl: string;
@@ -16,18 +18,27 @@ export interface OrmOptions {
   onPool?: (pool: Pool) => void;
   /** Longest a single SQL statement may run, in ms (default: no limit). */
   statementTimeoutMs?: number;
+  /** Longest wait to open a connection, in ms (default 5000). */
+  connectTimeoutMs?: number;
+  /** Operations (work with a deadline) that may wait for a pool connection at once (default 2 × poolSize). */
+  queueLimit?: number;
 }
+
+/** How long past a cancel or the statement timeout PostgreSQL may stay silent before a connection is given up. */
+export const NOT_ANSWERING_GRACE_MS = 2000;
 
 // Resolves to <root>/migrations from src/infra/mikro-orm and to <root>/dist/migrations from
 // the compiled dist/src/infra/mikro-orm, so TypeScript and built JavaScript find their own.
 const migrationsPath = fileURLToPath(new URL("../../../migrations", import.meta.url));
 
 export function ormConfig(options: OrmOptions): Options {
+  const poolSize = options.poolSize ?? 10;
   return defineConfig({
+    driver: OrdergraphPostgreSqlDriver,
     clientUrl: options.databaseUrl,
     entities,
     extensions: [Migrator],
-    pool: { min: 0, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 },
+    pool: { min: 0, max: poolSize, idleTimeoutMillis: 30_000 },
     allowGlobalContext: false,
     ensureDatabase: false,
     debug: options.debug ?? false,
@@ -43,8 +54,24 @@ export function ormConfig(options: OrmOptions): Options {
       allOrNothing: true,
     },
     driverOptions: {
-      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      ...(options.statementTimeoutMs
+        ? {
+            statement_timeout: options.statementTimeoutMs,
+            // A transaction left open (a stuck caller) releases its locks and connection.
+            idle_in_transaction_session_timeout: options.statementTimeoutMs + NOT_ANSWERING_GRACE_MS,
+          }
+        : {}),
+      // Fail fast when PostgreSQL does not answer: bounded connects, dead peers noticed by TCP
+      // keepalive, statements bounded client-side too, and the server stops work for a client
+      // that has gone away (PostgreSQL 14+).
+      application_name: "ordergraph",
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      options: "-c client_connection_check_interval=1000",
+      Client: guardedClient({ statementTimeoutMs: options.statementTimeoutMs, graceMs: NOT_ANSWERING_GRACE_MS }),
       onPoolCreated: (pool: Pool) => {
+        guardPool(pool, { queueLimit: options.queueLimit ?? 2 * poolSize });
         if (options.onStatement) countStatements(pool, options.onStatement);
         options.onPool?.(pool);
       },

@@ -1,0 +1,137 @@
+/**
+ * node-postgres, made to fail fast when PostgreSQL does not answer and to shed load before it
+ * queues up. Two pieces, both installed through the pool MikroORM creates:
+ *
+ * - `guardedClient`: every statement honours the operation's deadline (`deadline.ts`): none is
+ *   sent after it, one still running at it is cancelled (a protocol cancel request, which keeps
+ *   the connection), and one the server does not answer `graceMs` after it should have been
+ *   cancelled (a frozen host, a network black hole) has its socket destroyed, so the query fails
+ *   and the pool discards the connection. Without a deadline, the server's `statement_timeout`
+ *   is the point after which the grace runs.
+ * - `guardPool`: a bounded wait for a connection. At most `queueLimit` operations wait; more are
+ *   refused at once (`DATABASE_BUSY`, a retryable "unavailable"), and a wait ends at the
+ *   operation's deadline, so a request that has already timed out never runs its query.
+ */
+import { connect as connectTcp, type Socket } from "node:net";
+import pg from "pg";
+import { currentDeadline } from "./deadline.ts";
+import { DATABASE_BUSY, DATABASE_DEADLINE, DATABASE_NOT_ANSWERING, DatabaseFailure } from "./failures.ts";
+
+export interface StatementGuard {
+  /** The server's statement_timeout in ms: without a deadline, when the grace starts (none: no limit). */
+  readonly statementTimeoutMs?: number;
+  /** How long past a cancel (or the statement timeout) to wait for any answer before giving up the connection. */
+  readonly graceMs: number;
+}
+
+type QueryArgs = [config: unknown, values?: unknown, callback?: unknown];
+
+/**
+ * A `pg.Client` class (for the pool's `Client` option) whose statements honour deadlines, and
+ * which the pool discards when it comes back inside a transaction: whatever the layers above
+ * did, a connection with an open or failed transaction is never handed to the next caller.
+ */
+export function guardedClient(guard: StatementGuard): typeof pg.Client {
+  return class GuardedClient extends pg.Client {
+    #release?: (error?: Error | boolean) => void;
+
+    // pg-pool assigns `release` at every checkout; releasing with an error discards the client.
+    set release(release: (error?: Error | boolean) => void) {
+      this.#release = release;
+    }
+    get release(): (error?: Error | boolean) => void {
+      return (error) => {
+        const status = (this as unknown as { _txStatus?: string | null })._txStatus;
+        this.#release?.(error ?? (status === "T" || status === "E" ? new Error("released inside a transaction") : undefined));
+      };
+    }
+
+    override query(...args: QueryArgs): never {
+      const [config, values, callback] = args;
+      // Callback and submittable (cursor) forms are left alone; Kysely and MikroORM use promises.
+      if (typeof callback === "function" || typeof values === "function" || typeof (config as { submit?: unknown } | null)?.submit === "function") {
+        return (super.query as (...a: QueryArgs) => never)(...args);
+      }
+      const now = Date.now();
+      const deadline = currentDeadline();
+      if (deadline !== undefined && deadline <= now) {
+        return Promise.reject(new DatabaseFailure(DATABASE_DEADLINE, "The operation ran out of time before its next statement was sent.")) as never;
+      }
+      const result = (super.query as (...a: QueryArgs) => Promise<unknown>)(config, values);
+      const serverLimitMs = guard.statementTimeoutMs ?? Infinity;
+      const cancelInMs = deadline !== undefined && deadline - now < serverLimitMs ? deadline - now : undefined;
+      const cancelTimer = cancelInMs === undefined ? undefined : setTimeout(() => this.#cancel(), cancelInMs);
+      const answerWithinMs = (cancelInMs ?? serverLimitMs) + guard.graceMs;
+      const giveUpTimer = Number.isFinite(answerWithinMs) ? setTimeout(() => this.#giveUp(), answerWithinMs) : undefined;
+      const settled = () => {
+        clearTimeout(cancelTimer);
+        clearTimeout(giveUpTimer);
+      };
+      result.then(settled, settled);
+      return result as never;
+    }
+
+    /** Asks the server to cancel what this connection runs (PostgreSQL's CancelRequest message). */
+    #cancel(): void {
+      const self = this as unknown as { processID: number | null; secretKey: number | null; host: string; port: number };
+      if (typeof self.processID !== "number" || typeof self.secretKey !== "number") return;
+      const message = Buffer.alloc(16);
+      message.writeInt32BE(16, 0);
+      message.writeInt32BE(80877102, 4);
+      message.writeInt32BE(self.processID, 8);
+      message.writeInt32BE(self.secretKey, 12);
+      const socket: Socket = self.host.startsWith("/") ? connectTcp(`${self.host}/.s.PGSQL.${self.port}`) : connectTcp(self.port, self.host);
+      socket.setTimeout(guard.graceMs, () => socket.destroy());
+      socket.on("error", () => {}); // best effort: the give-up timer still bounds the query
+      socket.on("connect", () => socket.end(message));
+    }
+
+    /** The server did not answer: fail the query and make the pool discard this connection. */
+    #giveUp(): void {
+      const stream = (this as unknown as { connection?: { stream?: Socket } }).connection?.stream;
+      stream?.destroy(new DatabaseFailure(DATABASE_NOT_ANSWERING, `PostgreSQL did not answer within ${guard.graceMs} ms of the statement's time limit; the connection was closed.`));
+    }
+  };
+}
+
+export interface PoolGuard {
+  /** Operations that may wait for a connection at once; more are refused immediately. */
+  readonly queueLimit: number;
+}
+
+/**
+ * Wraps `pool.connect` (what Kysely calls for every statement and transaction) with the queue
+ * limit and the deadline. Work without a deadline (the outbox relay, migrations) is never refused.
+ */
+export function guardPool(pool: pg.Pool, guard: PoolGuard): void {
+  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient>;
+  (pool as { connect: unknown }).connect = (callback?: unknown) => {
+    if (typeof callback === "function") return connect(callback);
+    const deadline = currentDeadline();
+    if (deadline === undefined) return connect();
+    const waitMs = deadline - Date.now();
+    if (waitMs <= 0) return Promise.reject(new DatabaseFailure(DATABASE_DEADLINE, "The operation ran out of time waiting for a database connection."));
+    if (pool.waitingCount >= guard.queueLimit && pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10)) {
+      return Promise.reject(new DatabaseFailure(DATABASE_BUSY, "The server is busy: too many operations are waiting for the database. Retry shortly."));
+    }
+    const acquired = connect();
+    return new Promise<pg.PoolClient>((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(new DatabaseFailure(DATABASE_DEADLINE, "The operation ran out of time waiting for a database connection."));
+      }, waitMs);
+      acquired.then(
+        (client) => {
+          clearTimeout(timer);
+          if (late) client.release(); // handed back unused: the timed-out query never runs
+          else resolve(client);
+        },
+        (error: Error) => {
+          clearTimeout(timer);
+          if (!late) reject(error);
+        },
+      );
+    });
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The operator's line to PostgreSQL: one dedicated connection (never one from the pool) for
+ * readiness probes and the outbox gauges, so `/health/ready` and `/metrics` answer within their
+ * time limit even when every pool connection is busy with user queries or PostgreSQL is gone.
+ * The connection is opened on first use and again after any failure.
+ */
+import pg from "pg";
+
+export interface OutboxStats {
+  /** Committed events not yet published. */
+  readonly backlog: number;
+  /** Age of the oldest unpublished event (0 when none). */
+  readonly oldestPendingSeconds: number;
+  /** Events moved to outbox_dead_letters. */
+  readonly deadLetters: number;
+}
+
+export interface DatabaseMonitor {
+  /** Resolves when PostgreSQL answers `select 1` within the time limit. */
+  ping(): Promise<void>;
+  outboxStats(): Promise<OutboxStats>;
+  close(): Promise<void>;
+}
+
+export function createDatabaseMonitor(databaseUrl: string, options: { timeoutMs?: number } = {}): DatabaseMonitor {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  let connection: Promise<pg.Client> | undefined;
+  let closed = false;
+
+  const drop = (client: pg.Client) => {
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  };
+  const connect = (): Promise<pg.Client> => {
+    if (connection) return connection;
+    const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, application_name: "ordergraph-monitor", keepAlive: true });
+    const opening = client.connect().then(() => client);
+    const forget = () => {
+      if (connection === opening) connection = undefined;
+    };
+    client.on("error", forget);
+    client.on("end", forget);
+    opening.catch(forget);
+    return (connection = opening);
+  };
+
+  const query = async <Row>(text: string): Promise<Row[]> => {
+    if (closed) throw new Error("the database monitor is closed");
+    const current = connect();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`)), timeoutMs)));
+    try {
+      const client = await Promise.race([current, timedOut]);
+      return (await Promise.race([client.query(text), timedOut])).rows as Row[];
+    } catch (error) {
+      // A connection that failed or hung is not trusted again.
+      if (connection === current) connection = undefined;
+      void current.then(drop, () => {});
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    async ping() {
+      await query("select 1");
+    },
+    async outboxStats() {
+      const [row] = await query<{ backlog: number; lag: number | null; dead: number }>(
+        `select count(*)::int as backlog,
+                extract(epoch from clock_timestamp() - min(created_at))::float8 as lag,
+                (select count(*)::int from outbox_dead_letters) as dead
+         from outbox_events where published_at is null`,
+      );
+      return { backlog: row?.backlog ?? 0, oldestPendingSeconds: Math.max(row?.lag ?? 0, 0), deadLetters: row?.dead ?? 0 };
+    },
+    async close() {
+      closed = true;
+      const current = connection;
+      connection = undefined;
+      await current?.then((client) => client.end(), () => {});
+    },
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * PostgreSQL restarted, crashed, its sessions killed, frozen and overloaded while clients keep
+ * writing, on a cluster of the test's own. After each fault the instance serves a query and a
+ * mutation within seconds, without a process restart, and the pool's numbers in /metrics match
+ * the sessions PostgreSQL sees; while PostgreSQL does not answer, every request gets a
+ * documented error within a bounded time, and readiness and metrics still answer.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Instance } from "../../src/instance.ts";
+import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
+import { PLACE_ORDER, startTestInstance } from "../support/instances.ts";
+import { startPostgresCluster, type PostgresCluster } from "../support/postgres-cluster.ts";
+
+const OPERATION_TIMEOUT_MS = 2000;
+const POOL_SIZE = 4;
+const QUEUE_LIMIT = 6;
+
+let cluster: PostgresCluster;
+let instance: Instance;
+let userId: string;
+
+beforeAll(async () => {
+  cluster = await startPostgresCluster({ migrate: true });
+  instance = await startTestInstance({
+    databaseUrl: cluster.url(),
+    migrate: false,
+    poolSize: POOL_SIZE,
+    poolQueueLimit: QUEUE_LIMIT,
+    connectTimeoutMs: 1000,
+    operationTimeoutMs: OPERATION_TIMEOUT_MS,
+  });
+  const created = await graphql(`mutation { createUser(input: { email: "writer@example.com", name: "Writer" }) { user { id } } }`);
+  userId = created.body.data.createUser.user.id;
+}, 60_000);
+afterAll(async () => {
+  await instance?.close();
+  await cluster?.destroy();
+});
+
+interface Answer {
+  status: number;
+  body: { data?: any; errors?: { message: string; extensions?: { code?: string; retryAfterSeconds?: number } }[] };
+  ms: number;
+}
+
+async function graphql(query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
+  const started = Date.now();
+  const response = await fetch(instance.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, body: (await response.json()) as Answer["body"], ms: Date.now() - started };
+}
+
+const placeOrder = () => graphql(PLACE_ORDER, { userId });
+const readOrders = () => graphql(`{ orders(first: 5) { totalCount nodes { id } } }`);
+const codesOf = (answer: Answer) => (answer.body.errors ?? []).map((error) => error.extensions?.code ?? "?");
+
+/** Clients placing orders until stopped; counts what they got back. */
+function writers(count: number) {
+  let running = true;
+  const outcomes: Record<string, number> = {};
+  const loops = Array.from({ length: count }, async () => {
+    while (running) {
+      const answer: Answer = await placeOrder().catch((error: Error) => ({ status: 0, body: { errors: [{ message: error.message, extensions: { code: "NETWORK" } }] }, ms: 0 }));
+      const outcome = answer.body.data?.placeOrder?.order ? "ok" : codesOf(answer).join(",") || "?";
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    }
+  });
+  return {
+    outcomes,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return outcomes;
+    },
+  };
+}
+
+const metric = async (name: string) => {
+  const text = await (await fetch(instance.url.replace("/graphql", "/metrics"))).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+};
+
+/** The instance serves again: a query and a mutation succeed, and the pool matches PostgreSQL. */
+async function servesAgain(withinMs = 10_000) {
+  const until = Date.now() + withinMs;
+  let last: Answer | undefined;
+  for (; Date.now() < until; await sleep(100)) {
+    last = await readOrders();
+    if (last.body.data?.orders) break;
+  }
+  expect(last?.body.errors).toBeUndefined();
+  const placed = await placeOrder();
+  expect(placed.body.data?.placeOrder?.order?.id).toBeTruthy();
+  await expect.poll(() => metric("db_pool_waiting_requests")).toBe(0);
+  await expect.poll(async () => (await metric("db_pool_connections")) - (await metric("db_pool_idle_connections"))).toBe(0);
+  await expect.poll(async () => (await cluster.sessions("ordergraph")) === (await metric("db_pool_connections")), { timeout: 5000 }).toBe(true);
+  expect((await fetch(instance.url.replace("/graphql", "/health/ready"))).status).toBe(200);
+}
+
+const EXPECTED_DURING_FAULTS = new Set(["ok", "SERVICE_UNAVAILABLE", "OPERATION_TIMEOUT"]);
+
+it("recovers by itself from fast and immediate restarts while clients write", async () => {
+  const load = writers(4);
+  for (const mode of ["fast", "immediate", "immediate", "fast", "immediate", "immediate"] as const) {
+    await sleep(400);
+    await cluster.restart(mode);
+  }
+  await sleep(500);
+  const outcomes = await load.stop();
+  expect(outcomes.ok).toBeGreaterThan(0);
+  expect(Object.keys(outcomes).filter((outcome) => !EXPECTED_DURING_FAULTS.has(outcome))).toEqual([]);
+  await servesAgain();
+}, 90_000);
+
+it("recovers when its sessions are killed while clients write", async () => {
+  const load = writers(4);
+  for (let round = 0; round < 4; round++) {
+    await sleep(300);
+    await cluster.terminate("ordergraph");
+  }
+  await sleep(300);
+  const outcomes = await load.stop();
+  expect(Object.keys(outcomes).filter((outcome) => !EXPECTED_DURING_FAULTS.has(outcome))).toEqual([]);
+  await servesAgain();
+}, 60_000);
+
+it("answers within its time limits while PostgreSQL is frozen, and commits nothing late", async () => {
+  const [before] = await cluster.query<{ count: number }>("select count(*)::int as count from orders");
+  await cluster.pause();
+  try {
+    // The time limit, the grace the database gets to answer a cancel, and slack for this machine.
+    const bound = OPERATION_TIMEOUT_MS + 2000 + 1500;
+    const [mutation, query, ready, metrics] = await Promise.all([
+      placeOrder(),
+      readOrders(),
+      (async () => {
+        const started = Date.now();
+        const response = await fetch(instance.url.replace("/graphql", "/health/ready"));
+        return { status: response.status, ms: Date.now() - started };
+      })(),
+      (async () => {
+        const started = Date.now();
+        const response = await fetch(instance.url.replace("/graphql", "/metrics"));
+        return { status: response.status, ms: Date.now() - started };
+      })(),
+    ]);
+    expect(codesOf(mutation)).toEqual([expect.stringMatching(/^(OPERATION_TIMEOUT|SERVICE_UNAVAILABLE)$/)]);
+    expect(mutation.ms).toBeLessThan(bound);
+    expect(codesOf(query)).toEqual([expect.stringMatching(/^(OPERATION_TIMEOUT|SERVICE_UNAVAILABLE)$/)]);
+    expect(query.ms).toBeLessThan(bound);
+    expect(ready).toMatchObject({ status: 503 });
+    expect(ready.ms).toBeLessThan(3500);
+    expect(metrics).toMatchObject({ status: 200 });
+    expect(metrics.ms).toBeLessThan(3500);
+  } finally {
+    await cluster.resume();
+  }
+  await servesAgain();
+  // Only the order servesAgain placed: the one that timed out during the freeze never commits.
+  await sleep(1000);
+  const [after] = await cluster.query<{ count: number }>("select count(*)::int as count from orders");
+  expect(after!.count - before!.count).toBe(1);
+}, 60_000);
+
+it("sheds load it cannot serve instead of queuing it, and serves the rest", async () => {
+  // Hold every orders query on a lock: the pool fills, the queue fills, the rest is refused.
+  const blocker = new pg.Client({ connectionString: cluster.url() });
+  await blocker.connect();
+  await blocker.query("begin");
+  await blocker.query("lock table orders in access exclusive mode");
+  try {
+    const callers = Array.from({ length: 40 }, () => readOrders());
+    await sleep(300);
+    const [ready, waiting] = await Promise.all([fetch(instance.url.replace("/graphql", "/health/ready")), metric("db_pool_waiting_requests")]);
+    expect(ready.status).toBe(200);
+    expect(waiting).toBeLessThanOrEqual(QUEUE_LIMIT + 1); // + the outbox relay, which is never refused
+    await sleep(500);
+    await blocker.query("commit");
+    const answers = await Promise.all(callers);
+    const refused = answers.filter((answer) => codesOf(answer).includes("SERVICE_UNAVAILABLE"));
+    const served = answers.filter((answer) => answer.body.data?.orders);
+    expect(refused.length).toBeGreaterThanOrEqual(40 - POOL_SIZE - QUEUE_LIMIT - 2);
+    expect(refused.every((answer) => answer.body.errors![0]!.extensions!.retryAfterSeconds! > 0 && answer.ms < 1000)).toBe(true);
+    expect(served.length + refused.length).toBe(40);
+    expect(served.length).toBeGreaterThanOrEqual(POOL_SIZE);
+  } finally {
+    await blocker.end().catch(() => {});
+  }
+  await servesAgain();
+}, 60_000);
+
+it("stops waiting for a connection at the deadline: a timed-out query never runs", async () => {
+  const blocker = new pg.Client({ connectionString: cluster.url() });
+  await blocker.connect();
+  await blocker.query("begin");
+  await blocker.query("lock table orders in access exclusive mode");
+  let statementsAfterRelease: number;
+  try {
+    // One statement each; one queue place is left for the outbox relay.
+    const callers = Array.from({ length: POOL_SIZE + QUEUE_LIMIT - 1 }, () => graphql(`{ orders(first: 5) { nodes { id } } }`));
+    const answers = await Promise.all(callers);
+    // Running statements are cancelled at the deadline (OPERATION_TIMEOUT); waits for a
+    // connection end at DATABASE_CONNECT_TIMEOUT_MS or the deadline, whichever comes first.
+    const codes = answers.map((answer) => codesOf(answer).join());
+    expect(codes.filter((code) => code === "OPERATION_TIMEOUT").length).toBeGreaterThanOrEqual(POOL_SIZE - 1);
+    expect(codes.filter((code) => code !== "OPERATION_TIMEOUT" && code !== "SERVICE_UNAVAILABLE")).toEqual([]);
+    const [row] = await cluster.query<{ count: number }>("select count(*)::int as count from pg_stat_activity where application_name = 'ordergraph' and state = 'active'");
+    statementsAfterRelease = row!.count;
+  } finally {
+    await blocker.query("commit").catch(() => {});
+    await blocker.end().catch(() => {});
+  }
+  // The running statements were cancelled at the deadline; nothing queued ran after it.
+  expect(statementsAfterRelease).toBe(0);
+  await servesAgain();
+}, 60_000);
