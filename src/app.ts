@@ -26,7 +26,7 @@ import { createMetrics, type Metrics } from "./plugins/metrics.ts";
 import { useNulGuard } from "./plugins/nul-guard.ts";
 import { useObservability } from "./plugins/observability.ts";
 import { useOperationLimits, type OperationLimits } from "./plugins/operation-limits.ts";
-import { useOperationTimeout } from "./plugins/operation-timeout.ts";
+import { useOperationBudget } from "./plugins/operation-budget.ts";
 import { useRequestBodyLimit } from "./plugins/request-limits.ts";
 import { operationsOf, selectedOperation } from "./plugins/selected-operation.ts";
 
@@ -54,6 +54,8 @@ export interface AppDeps {
   readonly limits?: OperationLimits;
   /** Longest a query or mutation may run (default 10000 ms). */
   readonly operationTimeoutMs?: number;
+  /** Queries and mutations executing at once; more get SERVICE_UNAVAILABLE (default: no limit). */
+  readonly maxConcurrentOperations?: number;
   /** Largest HTTP request body (default 1 MiB; larger: 413). */
   readonly maxBodyBytes?: number;
   /** Largest WebSocket message (default 1 MiB; larger: the socket closes with 1009). */
@@ -193,8 +195,13 @@ export function createApp(deps: AppDeps): App {
       // Compiled execution for queries (the hot read path): each distinct query is compiled once
       // into plain JavaScript. Mutations are few and subscriptions keep the reference executor.
       useGraphQlJit({}, { enableIf: (args) => isCompilable(args.document, args.operationName) }),
-      // Queries and mutations run against a deadline; only a query's result is abandoned at it.
-      useOperationTimeout(deps.operationTimeoutMs ?? 10_000, (args) => isQuery(args.document, args.operationName)),
+      // Queries and mutations: a bounded number at once, each against a deadline.
+      useOperationBudget({
+        timeoutMs: deps.operationTimeoutMs ?? 10_000,
+        maxConcurrent: deps.maxConcurrentOperations ?? Infinity,
+        isQuery: (args) => isQuery(args.document, args.operationName),
+        graphqlPath: GRAPHQL_PATH,
+      }),
       useObservability(logger, metrics),
       useErrorMasking(logger),
     ],

@@ -39,7 +39,7 @@ export interface InstanceOptions {
   readonly poolSize?: number;
   /** Longest wait to open a database connection (default 5000 ms). */
   readonly connectTimeoutMs?: number;
-  /** Operations that may wait for a pool connection at once; more get SERVICE_UNAVAILABLE (default 2 × poolSize). */
+  /** Queries and mutations that may run beyond the pool size; more get SERVICE_UNAVAILABLE (default 2 × poolSize). */
   readonly poolQueueLimit?: number;
   /** Limits on HTTP connections, against slow or idle clients; see HttpServerLimits for each default. */
   readonly http?: Partial<HttpServerLimits>;
@@ -137,7 +137,6 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     databaseUrl: options.databaseUrl,
     poolSize: options.poolSize,
     connectTimeoutMs: options.connectTimeoutMs,
-    queueLimit: options.poolQueueLimit,
     onStatement: options.onStatement,
     statementTimeoutMs: operationTimeoutMs,
     onPool: (created) => {
@@ -199,6 +198,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     corsOrigins: options.corsOrigins,
     limits: options.limits,
     operationTimeoutMs,
+    maxConcurrentOperations: (options.poolSize ?? 10) + (options.poolQueueLimit ?? 2 * (options.poolSize ?? 10)),
     maxBodyBytes: options.maxBodyBytes,
     websocketMaxPayloadBytes: options.maxBodyBytes,
     connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs,

@@ -20,8 +20,6 @@ export interface OrmOptions {
   statementTimeoutMs?: number;
   /** Longest wait to open a connection, in ms (default 5000). */
   connectTimeoutMs?: number;
-  /** Operations (work with a deadline) that may wait for a pool connection at once (default 2 × poolSize). */
-  queueLimit?: number;
 }
 
 /** How long past a cancel or the statement timeout PostgreSQL may stay silent before a connection is given up. */
@@ -71,7 +69,7 @@ export function ormConfig(options: OrmOptions): Options {
       options: "-c client_connection_check_interval=1000",
       Client: guardedClient({ statementTimeoutMs: options.statementTimeoutMs, graceMs: NOT_ANSWERING_GRACE_MS }),
       onPoolCreated: (pool: Pool) => {
-        guardPool(pool, { queueLimit: options.queueLimit ?? 2 * poolSize });
+        guardPool(pool);
         if (options.onStatement) countStatements(pool, options.onStatement);
         options.onPool?.(pool);
       },

@@ -1,18 +1,17 @@
 /**
  * What went wrong with the database, in the two terms a client can act on: it is unavailable
- * (unreachable, restarting, or this instance is overloaded; nothing was done, retry later) or the
+ * (unreachable or restarting; retry later) or the
  * operation ran out of time (a query was cancelled; a mutation may or may not have committed).
  * Everything the driver stack can throw for those reasons is recognised here, in one place.
  */
 
 /** Our own errors carry one of these codes; MikroORM copies `code` when it wraps a driver error. */
-export const DATABASE_BUSY = "ORDERGRAPH_DATABASE_BUSY";
 export const DATABASE_DEADLINE = "ORDERGRAPH_DATABASE_DEADLINE";
 export const DATABASE_NOT_ANSWERING = "ORDERGRAPH_DATABASE_NOT_ANSWERING";
 
 export class DatabaseFailure extends Error {
   override readonly name = "DatabaseFailure";
-  readonly code: typeof DATABASE_BUSY | typeof DATABASE_DEADLINE | typeof DATABASE_NOT_ANSWERING;
+  readonly code: typeof DATABASE_DEADLINE | typeof DATABASE_NOT_ANSWERING;
   constructor(code: DatabaseFailure["code"], message: string) {
     super(message);
     this.code = code;
@@ -33,7 +32,6 @@ const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying
 export function classifyDatabaseFailure(error: unknown): DatabaseFailureKind | null {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
     const code = (current as { code?: unknown }).code;
-    if (code === DATABASE_BUSY) return { kind: "unavailable", retryAfterSeconds: 1 };
     if (code === DATABASE_DEADLINE || code === DATABASE_NOT_ANSWERING) return { kind: "timeout" };
     if (typeof code === "string" && TIMEOUT_STATES.has(code)) return { kind: "timeout" };
     if (typeof code === "string" && (UNAVAILABLE_STATES.test(code) || /^E[A-Z]+$/.test(code) && UNAVAILABLE_MESSAGES.test(code))) {

@@ -8,14 +8,14 @@
  *   cancelled (a frozen host, a network black hole) has its socket destroyed, so the query fails
  *   and the pool discards the connection. Without a deadline, the server's `statement_timeout`
  *   is the point after which the grace runs.
- * - `guardPool`: a bounded wait for a connection. At most `queueLimit` operations wait; more are
- *   refused at once (`DATABASE_BUSY`, a retryable "unavailable"), and a wait ends at the
- *   operation's deadline, so a request that has already timed out never runs its query.
+ * - `guardPool`: a wait for a pool connection ends at the operation's deadline (and at the pool's
+ *   connection timeout), so a request that has already timed out never runs its query. How many
+ *   operations may wait at all is decided before they start (plugins/operation-budget.ts).
  */
 import { connect as connectTcp, type Socket } from "node:net";
 import pg from "pg";
 import { currentDeadline } from "./deadline.ts";
-import { DATABASE_BUSY, DATABASE_DEADLINE, DATABASE_NOT_ANSWERING, DatabaseFailure } from "./failures.ts";
+import { DATABASE_DEADLINE, DATABASE_NOT_ANSWERING, DatabaseFailure } from "./failures.ts";
 
 export interface StatementGuard {
   /** The server's statement_timeout in ms: without a deadline, when the grace starts (none: no limit). */
@@ -94,16 +94,11 @@ export function guardedClient(guard: StatementGuard): typeof pg.Client {
   };
 }
 
-export interface PoolGuard {
-  /** Operations that may wait for a connection at once; more are refused immediately. */
-  readonly queueLimit: number;
-}
-
 /**
- * Wraps `pool.connect` (what Kysely calls for every statement and transaction) with the queue
- * limit and the deadline. Work without a deadline (the outbox relay, migrations) is never refused.
+ * Wraps `pool.connect` (what Kysely calls for every statement and transaction) so the wait ends at
+ * the operation's deadline. Work without a deadline (the outbox relay, migrations) waits as usual.
  */
-export function guardPool(pool: pg.Pool, guard: PoolGuard): void {
+export function guardPool(pool: pg.Pool): void {
   const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient>;
   (pool as { connect: unknown }).connect = (callback?: unknown) => {
     if (typeof callback === "function") return connect(callback);
@@ -111,9 +106,6 @@ export function guardPool(pool: pg.Pool, guard: PoolGuard): void {
     if (deadline === undefined) return connect();
     const waitMs = deadline - Date.now();
     if (waitMs <= 0) return Promise.reject(new DatabaseFailure(DATABASE_DEADLINE, "The operation ran out of time waiting for a database connection."));
-    if (pool.waitingCount >= guard.queueLimit && pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10)) {
-      return Promise.reject(new DatabaseFailure(DATABASE_BUSY, "The server is busy: too many operations are waiting for the database. Retry shortly."));
-    }
     const acquired = connect();
     return new Promise<pg.PoolClient>((resolve, reject) => {
       let late = false;
