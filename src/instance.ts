@@ -153,7 +153,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const metrics = createMetrics();
   const monitor = createDatabaseMonitor(options.databaseUrl);
   const bus = createEventBus({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix, logger });
-  const relay = createOutboxRelay({ orm, databaseUrl: options.databaseUrl, publish: (event) => bus.publish(event), logger, ...options.relay });
+  const relay = createOutboxRelay({ orm, databaseUrl: options.databaseUrl, publish: (events) => bus.publish(events), logger, ...options.relay });
   const events = createEventFeed({ log: createMikroOrmEventLog(orm.em), bus });
   const rateLimiter = createRateLimiter(options.rateLimits ?? { placeOrderPerMinute: 30, createUserPerMinute: 10 }, {
     redisUrl: options.redisUrl,

@@ -11,6 +11,20 @@ export interface EventQuery extends EventRoute {
   readonly types?: readonly DomainEvent["type"][];
   /** Resume after this event: replay what came since, then continue live. */
   readonly after?: string;
+  /**
+   * Called once when the subscriber has not taken an event for `maxStallMs` while more were
+   * waiting; the stream then ends with `SubscriberTooSlowError`. The transport closes the
+   * connection, and the client resumes with `after:` and loses nothing.
+   */
+  readonly onTooSlow?: () => void;
+}
+
+/** The subscriber stopped taking events. */
+export class SubscriberTooSlowError extends Error {
+  override readonly name = "SubscriberTooSlowError";
+  constructor(stallMs: number) {
+    super(`This subscription took no event for ${stallMs} ms and was ended; resubscribe with \`after:\` the last event id you received.`);
+  }
 }
 
 export interface EventFeedDeps {
@@ -20,11 +34,15 @@ export interface EventFeedDeps {
   readonly replayPageSize?: number;
   /** How many recent event ids each subscription remembers to drop duplicates (default 1000). */
   readonly recentIdsPerSubscription?: number;
+  /** Live events held for a subscriber that is behind; past this it catches up from the log instead (default 200). */
+  readonly maxPendingEvents?: number;
+  /** How long a subscriber may take no event while more wait before it is ended as too slow (default 30000 ms). */
+  readonly maxStallMs?: number;
 }
 
 export type EventFeed = ReturnType<typeof createEventFeed>;
 
-export function createEventFeed({ log, bus, replayPageSize = 500, recentIdsPerSubscription = 1000 }: EventFeedDeps) {
+export function createEventFeed({ log, bus, replayPageSize = 200, recentIdsPerSubscription = 1000, maxPendingEvents = 200, maxStallMs = 30_000 }: EventFeedDeps) {
   return {
     /** Throws `UnknownEventError` before subscribing when `after` names no recorded event. */
     async subscribe(query: EventQuery): Promise<AsyncIterable<DomainEvent>> {
@@ -49,11 +67,17 @@ export function createEventFeed({ log, bus, replayPageSize = 500, recentIdsPerSu
           (route.orderId === undefined || event.aggregateId === route.orderId);
         /** The last event on the route this subscription saw; null: none yet (catch up from the start). */
         let lastId: string | null = anchor;
+        // Every event is handed over at the subscriber's pace (a push resolves when it is taken),
+        // so replays read no faster than the subscriber consumes.
+        let waitingSince: number | undefined; // when the event being handed over was offered
         const deliver = async (event: DomainEvent) => {
           if (stopped || seen.has(event.id) || !onRoute(event)) return;
           seen.add(event.id);
           lastId = event.id;
-          if (!wanted || wanted.has(event.type)) await push(event);
+          if (wanted && !wanted.has(event.type)) return;
+          waitingSince = Date.now();
+          await push(event);
+          waitingSince = undefined;
         };
         const replayFrom = async (from: string | null) => {
           for (let cursor = from; !stopped; ) {
@@ -82,15 +106,43 @@ export function createEventFeed({ log, bus, replayPageSize = 500, recentIdsPerSu
         );
         void stop.then(stopListening);
 
-        await run(async () => {
+        void run(async () => {
           await bus.ready();
           if (anchor !== null) await replayFrom(anchor);
           else lastId = await log.latestId(route);
         });
+        // Live events are taken off the bus at once, whatever the subscriber's pace (a bus that
+        // waited for its slowest subscriber would stall, or overflow, for everyone), into a
+        // bounded backlog drained in order through the queue. A subscriber further behind than
+        // the backlog holds catches up from the log at its own pace instead (nothing is lost,
+        // memory stays bounded); one that takes nothing for `maxStallMs` is ended as too slow.
+        const backlog: DomainEvent[] = [];
+        let catchUpQueued = false;
+        // A drain takes what is there when it starts; later arrivals get a drain of their own,
+        // queued behind any catch-up that was queued before them.
+        const drainBacklog = async () => {
+          for (const event of backlog.splice(0)) await deliver(event);
+        };
         try {
           for (let next = await firstLive; !next.done && !stopped; next = await live.next()) {
-            const event = next.value;
-            await run(() => deliver(event));
+            if (waitingSince !== undefined && Date.now() - waitingSince > maxStallMs) {
+              query.onTooSlow?.();
+              void stop(new SubscriberTooSlowError(maxStallMs));
+              break;
+            }
+            if (backlog.length >= maxPendingEvents) {
+              backlog.length = 0;
+              if (!catchUpQueued) {
+                catchUpQueued = true;
+                void run(async () => {
+                  catchUpQueued = false;
+                  await replayFrom(lastId);
+                });
+              }
+              continue;
+            }
+            backlog.push(next.value);
+            if (backlog.length === 1) void run(drainBacklog);
           }
         } finally {
           stopListening();

@@ -15,8 +15,8 @@ import type { Logger } from "../../logger.ts";
 import { fromCloudEvent, InvalidEventError, type CloudEvent } from "./cloud-event.ts";
 
 export interface PublishingEventBus extends EventBus {
-  /** Publishes to every channel the event belongs on; rejects when the bus is unreachable. */
-  publish(event: CloudEvent): Promise<void>;
+  /** Publishes each event, in order, to every channel it belongs on, in one round trip; rejects when the bus is unreachable. */
+  publish(events: readonly CloudEvent[]): Promise<void>;
   /** "redis" shares events between instances; "in-process" does not. */
   readonly kind: "redis" | "in-process";
   /** Resolves when the bus is reachable; rejects (fast) when it is not. */
@@ -92,11 +92,19 @@ export function createEventBus({ redisUrl, channelPrefix = "ordergraph", logger 
       if (publishClient) await publishClient.ping();
     },
 
-    async publish(event) {
-      for (const channel of channelsOf(channelPrefix, event)) {
-        if (publishClient) await publishClient.publish(channel, JSON.stringify(event));
-        else pubSub.publish(channel, event);
+    async publish(events) {
+      if (!publishClient) {
+        for (const event of events) for (const channel of channelsOf(channelPrefix, event)) pubSub.publish(channel, event);
+        return;
       }
+      const pipeline = publishClient.pipeline();
+      for (const event of events) {
+        const message = JSON.stringify(event);
+        for (const channel of channelsOf(channelPrefix, event)) pipeline.publish(channel, message);
+      }
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0]!;
     },
 
     subscribe(route) {

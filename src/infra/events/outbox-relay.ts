@@ -1,19 +1,22 @@
 /**
- * The outbox relay: publishes committed events to the event bus and marks them published.
+ * The outbox relay: numbers committed events, publishes them to the event bus and marks them
+ * published.
  *
- * - Every instance runs one. They take turns: a relay publishes only while it holds a
- *   transaction-scoped advisory lock, and claims rows with FOR UPDATE SKIP LOCKED, so any
- *   instance can take over the moment another stops. Publication is serialized on purpose: each
- *   published event gets the next `position`, and live delivery happens in that same order, so
- *   a client resuming after the event it saw last (`after:`) gets exactly what came next — no
- *   gap, no repeat — and every order's and user's events stay in commit order.
- * - It wakes on NOTIFY after a commit and also polls, retries with backoff while the bus is
- *   down, moves events that can never be published to outbox_dead_letters after a few attempts,
- *   and prunes published events once they are older than the retention period.
- */
+ * - Every instance runs one. They take turns: a relay works only while it holds a
+ *   transaction-scoped advisory lock, so any instance can take over the moment another stops.
+ *   Each event gets the next `position` in one global order and is published in that order, so
+ *   live delivery and replays follow the same order.
+ * - A position is committed before its event is published (two transactions per step), so an
+ *   event is visible to replays before any subscriber can receive it live; a subscriber that
+ *   attaches live first and then reads its replay misses nothing (see relayBatch).
+ * - A batch is published in one pipelined round trip. It wakes on NOTIFY after a commit and also
+ *   polls, retries with backoff while the bus is down (numbered events wait and are published in
+ *   order when it is back), moves events that can never be published to outbox_dead_letters
+ *   after a few attempts, and prunes published events once they are older than the retention
+ *   period. */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MikroORM } from "@mikro-orm/postgresql";
-import { sql } from "kysely";
+import { sql, type Kysely } from "kysely";
 import pg from "pg";
 import type { Logger } from "../../logger.ts";
 import { eventFromRow, OUTBOX_CHANNEL, OUTBOX_COLUMNS, type OutboxRow } from "../mikro-orm/outbox-repository.ts";
@@ -23,7 +26,8 @@ export interface OutboxRelayOptions {
   readonly orm: MikroORM;
   /** For the LISTEN connection (a dedicated client, not one from the pool). */
   readonly databaseUrl: string;
-  readonly publish: (event: CloudEvent) => Promise<void>;
+  /** Publishes a batch in order (one round trip); rejects when the bus is unreachable. */
+  readonly publish: (events: readonly CloudEvent[]) => Promise<void>;
   readonly logger: Logger;
   /** Rows claimed per transaction (default 100). */
   readonly batchSize?: number;
@@ -36,6 +40,9 @@ export interface OutboxRelayOptions {
   /** How often to prune (default 60 s). */
   readonly pruneIntervalMs?: number;
 }
+
+/** The relay's SQL runs on raw rows; no table types. */
+type Db = Kysely<object>;
 
 export interface OutboxRelay {
   start(): void;
@@ -71,51 +78,77 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     wakeUp?.();
   };
 
+  /**
+   * One relay step, in two transactions under the relay lock. First the pending events are
+   * numbered (their `position` is committed, so replays see them from then on); then the
+   * numbered but unpublished ones are published, in position order, in one pipelined round trip,
+   * and marked published. Publishing only events whose position is already committed is what
+   * makes resumes exact: a subscriber attaches live before it reads its replay, so an event is
+   * either in the replay (committed before it was read) or published after it attached.
+   * Resolves with the number of events handled (numbered or published).
+   */
   async function relayBatch(): Promise<number> {
-    let publishError: unknown;
-    const handled = await orm.em.fork().transactional(async (em) => {
+    const sequenced = await sequencePending();
+    const published = await publishSequenced();
+    return Math.max(sequenced, published);
+  }
+
+  /** Runs `work` in a transaction holding the relay lock; 0 when another relay holds it. */
+  async function underRelayLock(work: (db: Db) => Promise<number>): Promise<number> {
+    return orm.em.fork().transactional(async (em) => {
       const db = em.getKysely();
       const { rows: lock } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) as locked`.execute(db);
-      if (!lock[0]?.locked) return 0; // another relay is publishing; it takes these too
-      const { rows: claimed } = await sql<OutboxRow>`
-        select ${OUTBOX_COLUMNS} from outbox_events where published_at is null
-        order by seq limit ${batchSize} for update skip locked`.execute(db);
+      if (!lock[0]?.locked) return 0; // another relay is at work; it takes these too
+      return work(db);
+    });
+  }
 
-      const published: string[] = [];
+  /** Numbers up to a batch of pending events, in insertion order; invalid ones wait or are dead-lettered. */
+  function sequencePending(): Promise<number> {
+    return underRelayLock(async (db) => {
+      const { rows: claimed } = await sql<OutboxRow>`
+        select ${OUTBOX_COLUMNS} from outbox_events where position is null
+        order by seq limit ${batchSize} for update skip locked`.execute(db);
+      const valid: string[] = [];
       const failed = new Set<string>(); // aggregates whose event failed validation: their later events wait
       for (const row of claimed) {
         if (failed.has(row.aggregate_id)) continue;
-        let event: CloudEvent;
         try {
-          event = toCloudEvent(eventFromRow(row), row.traceparent);
+          toCloudEvent(eventFromRow(row), row.traceparent);
         } catch (error) {
           if (!(error instanceof InvalidEventError)) throw error;
           failed.add(row.aggregate_id);
-          await recordFailure(em.getKysely(), row, error.message);
+          await recordFailure(db, row, error.message);
           continue;
         }
-        try {
-          await publish(event);
-        } catch (error) {
-          publishError = error;
-          break;
-        }
-        published.push(row.seq);
+        valid.push(row.seq);
       }
-      if (published.length > 0) {
+      if (valid.length > 0) {
         await sql`
-          update outbox_events as o set published_at = now(), position = last.position + published.ordinality
+          update outbox_events as o set position = last.position + numbered.ordinality
           from (select coalesce(max(position), 0) as position from outbox_events) as last,
-               unnest(${published}::bigint[]) with ordinality as published(seq, ordinality)
-          where o.seq = published.seq`.execute(db);
+               unnest(${valid}::bigint[]) with ordinality as numbered(seq, ordinality)
+          where o.seq = numbered.seq`.execute(db);
       }
-      return published.length;
+      return valid.length;
     });
-    if (publishError) throw publishError instanceof Error ? publishError : new Error("publishing failed", { cause: publishError });
-    return handled;
   }
 
-  async function recordFailure(db: ReturnType<MikroORM["em"]["getKysely"]>, row: OutboxRow, error: string) {
+  /** Publishes numbered events not yet published (also any a crashed relay left), in position order. */
+  function publishSequenced(): Promise<number> {
+    return underRelayLock(async (db) => {
+      const { rows } = await sql<OutboxRow>`
+        select ${OUTBOX_COLUMNS} from outbox_events
+        where published_at is null and position is not null
+        order by position limit ${batchSize}`.execute(db);
+      if (rows.length === 0) return 0;
+      await publish(rows.map((row) => toCloudEvent(eventFromRow(row), row.traceparent)));
+      await sql`update outbox_events set published_at = now() where seq = any(${rows.map((row) => row.seq)}::bigint[])`.execute(db);
+      return rows.length;
+    });
+  }
+
+  async function recordFailure(db: Db, row: OutboxRow, error: string) {
     if (row.attempts + 1 < maxAttempts) {
       await sql`update outbox_events set attempts = attempts + 1, last_error = ${error} where seq = ${row.seq}::bigint`.execute(db);
       logger.warn({ eventId: row.id, type: row.type, attempt: row.attempts + 1, error }, "event failed validation; will retry");
