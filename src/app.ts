@@ -56,6 +56,8 @@ export interface AppDeps {
   readonly operationTimeoutMs?: number;
   /** Queries and mutations executing at once; more get SERVICE_UNAVAILABLE (default: no limit). */
   readonly maxConcurrentOperations?: number;
+  /** Operations (subscriptions) running at once on one WebSocket, and for one user on this instance (default 100 and 500). */
+  readonly subscriptionLimits?: { readonly perConnection: number; readonly perUser: number };
   /** Largest HTTP request body (default 1 MiB; larger: 413). */
   readonly maxBodyBytes?: number;
   /** Largest WebSocket message (default 1 MiB; larger: the socket closes with 1009). */
@@ -106,7 +108,7 @@ const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 type InitialContext = {
   request?: Request;
   req?: { socket?: { remoteAddress?: string } };
-  websocket?: { requestId: string; metadata: RequestMetadata; viewer: Viewer; clientAddress?: string; transport: "websocket" };
+  websocket?: { requestId: string; metadata: RequestMetadata; viewer: Viewer; clientAddress?: string; transport: "websocket"; onSlowSubscriber: () => void };
 };
 
 export function createApp(deps: AppDeps): App {
@@ -218,7 +220,35 @@ export function createApp(deps: AppDeps): App {
     parse: (source: string) => DocumentNode;
     validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
   };
-  type Extra = { request: IncomingMessage; socket: WebSocket; viewer?: Viewer; expiry?: NodeJS.Timeout };
+  type Extra = { request: IncomingMessage; socket: WebSocket; viewer?: Viewer; expiry?: NodeJS.Timeout; slowClosed?: boolean };
+  type Connection = { readonly subscriptions: Record<string, unknown>; readonly extra: Extra };
+  const { perConnection = 100, perUser = 500 } = deps.subscriptionLimits ?? {};
+  /** Each signed-in caller's open connections on this instance, for the per-user limit. */
+  const connectionsByCaller = new Map<string, Set<Connection>>();
+  const callerOf = (viewer: Viewer) => (viewer.kind === "anonymous" ? "anonymous" : `${viewer.kind}:${viewer.userId ?? "-"}`);
+  const operationsOf = (connections: Iterable<Connection>) => {
+    let count = 0;
+    for (const connection of connections) count += Object.keys(connection.subscriptions).length;
+    return count;
+  };
+  const tooMany = (limit: "connection" | "user", max: number) => {
+    metrics.refusedSubscriptions.inc({ limit });
+    return [
+      new GraphQLError(`Too many subscriptions: at most ${max} per ${limit === "connection" ? "connection" : "user"} at once. Complete one first.`, {
+        extensions: { code: "TOO_MANY_SUBSCRIPTIONS", limit: max },
+      }),
+    ];
+  };
+  /** A subscriber that stopped taking events: close its connection (1013, try again later) so it resumes with `after:`. */
+  const closeSlow = (extra: Extra) => {
+    if (extra.slowClosed) return;
+    extra.slowClosed = true;
+    metrics.slowSubscribers.inc();
+    logger.warn({ clientAddress: extra.request.socket.remoteAddress }, "closing a WebSocket whose subscriber stopped taking events");
+    extra.socket.close(1013, "Subscriber too slow; resubscribe with after:");
+    // A client that reads nothing never answers the close handshake.
+    setTimeout(() => extra.socket.terminate(), 1000).unref();
+  };
   const options: ServerOptions<Record<string, unknown>, Extra> = {
     connectionInitWaitTimeout: connectionInitWaitTimeoutMs,
     // A token is required over WebSocket; without a valid one the socket closes with 4403.
@@ -230,6 +260,13 @@ export function createApp(deps: AppDeps): App {
         const verified = await viewerOfHeader(deps.verifyToken, header);
         if (!verified) return false;
         ctx.extra.viewer = verified.viewer;
+        const caller = callerOf(verified.viewer);
+        const connections = connectionsByCaller.get(caller) ?? new Set<Connection>();
+        connectionsByCaller.set(caller, connections.add(ctx));
+        ctx.extra.socket.once("close", () => {
+          connections.delete(ctx);
+          if (connections.size === 0) connectionsByCaller.delete(caller);
+        });
         // Timers hold at most 2^31-1 ms (~24.8 days): longer-lived tokens re-arm until due.
         const closeWhenExpired = () => {
           const remaining = verified.expiresAt - Date.now();
@@ -246,6 +283,9 @@ export function createApp(deps: AppDeps): App {
     execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
     subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
     onSubscribe: async (ctx, _id, payload) => {
+      // Counted with this one (graphql-ws registers an operation before this hook runs).
+      if (Object.keys(ctx.subscriptions).length > perConnection) return tooMany("connection", perConnection);
+      if (operationsOf(connectionsByCaller.get(callerOf(ctx.extra.viewer!)) ?? []) > perUser) return tooMany("user", perUser);
       const header = ctx.extra.request.headers["traceparent"];
       const websocket = {
         requestId: randomUUID(),
@@ -253,6 +293,7 @@ export function createApp(deps: AppDeps): App {
         viewer: ctx.extra.viewer!,
         clientAddress: clientAddressOf(ctx.extra.request.headers["x-forwarded-for"], ctx.extra.request.socket.remoteAddress),
         transport: "websocket" as const,
+        onSlowSubscriber: () => closeSlow(ctx.extra),
       };
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, params: payload, websocket }) as unknown as Enveloped;
       let document: DocumentNode;

@@ -66,6 +66,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_CREATE_USER_PER_MINUTE: int("RATE_LIMIT_CREATE_USER_PER_MINUTE", 1, 1_000_000).default(10),
   RATE_LIMIT_UPDATE_USER_PER_MINUTE: int("RATE_LIMIT_UPDATE_USER_PER_MINUTE", 1, 1_000_000).default(20),
   TRUSTED_PROXY_HOPS: int("TRUSTED_PROXY_HOPS", 0, 10).default(0),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: int("MAX_SUBSCRIPTIONS_PER_CONNECTION", 1, 100_000).default(100),
+  MAX_SUBSCRIPTIONS_PER_USER: int("MAX_SUBSCRIPTIONS_PER_USER", 1, 1_000_000).default(500),
   HTTP_REQUEST_TIMEOUT_MS: int("HTTP_REQUEST_TIMEOUT_MS", 1000, 3_600_000).default(30_000),
   HTTP_HEADERS_TIMEOUT_MS: int("HTTP_HEADERS_TIMEOUT_MS", 1000, 3_600_000).default(10_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int("HTTP_KEEP_ALIVE_TIMEOUT_MS", 0, 3_600_000).default(5000),
@@ -105,6 +107,8 @@ export interface Config {
   readonly corsOrigins: "*" | readonly string[] | false;
   readonly limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxCost: number; blockFieldSuggestions: boolean };
   readonly maxBodyBytes: number;
+  /** Subscriptions at once on one WebSocket, and for one user on one instance. */
+  readonly subscriptionLimits: { readonly perConnection: number; readonly perUser: number };
   readonly operationTimeoutMs: number;
   /** How tokens are verified; `undefined` in development without settings (a local dev secret is used). */
   readonly auth:
@@ -172,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       blockFieldSuggestions: c.NODE_ENV === "production",
     },
     maxBodyBytes: c.MAX_BODY_BYTES,
+    subscriptionLimits: { perConnection: c.MAX_SUBSCRIPTIONS_PER_CONNECTION, perUser: c.MAX_SUBSCRIPTIONS_PER_USER },
     operationTimeoutMs: c.OPERATION_TIMEOUT_MS,
     auth: verification
       ? {

@@ -28,6 +28,8 @@ export interface Context {
   readonly viewer: Viewer;
   /** How the operation arrived: subscriptions are served over WebSocket only. */
   readonly transport: "http" | "websocket";
+  /** Tells the transport a subscriber stopped taking events. */
+  readonly onSlowSubscriber?: () => void;
   /** Counts a rate-limited action against the caller; throws `RateLimitedError` over the limit. */
   readonly rateLimit: (action: RateLimitedAction) => Promise<void>;
   readonly services: Services;
@@ -58,6 +60,8 @@ export interface OperationOrigin {
   /** The client's address, which identifies anonymous callers for rate limits. */
   readonly clientAddress?: string;
   readonly transport?: "http" | "websocket";
+  /** Called when one of this connection's subscribers stops taking events (the transport closes it). */
+  readonly onSlowSubscriber?: () => void;
 }
 
 export function createContextFactory({ orm, clock, newId, events, rateLimiter }: ContextDeps) {
@@ -74,7 +78,7 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
     };
   };
 
-  return ({ requestId, metadata = {}, viewer = ANONYMOUS, clientAddress = "unknown", transport = "http" }: OperationOrigin): Context => {
+  return ({ requestId, metadata = {}, viewer = ANONYMOUS, clientAddress = "unknown", transport = "http", onSlowSubscriber }: OperationOrigin): Context => {
     // Wired on first use, and again on first use after `renew()`: an operation (or a
     // subscription event) that never touches the database never forks an EntityManager.
     let current: ReturnType<typeof wire> | undefined;
@@ -93,6 +97,7 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
       traceparent: metadata.traceparent,
       viewer,
       transport,
+      onSlowSubscriber,
       events,
       services,
       loaders,

@@ -69,6 +69,8 @@ export interface InstanceOptions {
   readonly operationTimeoutMs?: number;
   /** Largest HTTP body and WebSocket message (default 1 MiB). */
   readonly maxBodyBytes?: number;
+  /** Subscriptions at once per WebSocket and per user on this instance (default 100 and 500). */
+  readonly subscriptionLimits?: { readonly perConnection: number; readonly perUser: number };
   /** Where "now" comes from (default the system clock). */
   readonly clock?: Clock;
   /** Outbox relay tuning; see OutboxRelayOptions for each default. */
@@ -176,8 +178,14 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
             migrationsApplied = true;
           });
     }
-    if (bus.kind === "redis") checks.redis = await probe(() => bus.ping());
-    return { ready: Object.values(checks).every((check) => check === "ok"), checks };
+    const ready = Object.values(checks).every((check) => check === "ok");
+    // Redis trouble degrades subscriptions and cross-instance rate limits, but queries and
+    // mutations still work: reported, never a reason to take every instance out of rotation.
+    if (bus.kind === "redis") {
+      const redis = await probe(() => bus.ping());
+      checks.redis = redis === "ok" ? "ok" : `degraded: ${redis}`;
+    }
+    return { ready, checks };
   };
 
   const app = createApp({
@@ -200,6 +208,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     operationTimeoutMs,
     maxConcurrentOperations: (options.poolSize ?? 10) + (options.poolQueueLimit ?? 2 * (options.poolSize ?? 10)),
     maxBodyBytes: options.maxBodyBytes,
+    subscriptionLimits: options.subscriptionLimits,
     websocketMaxPayloadBytes: options.maxBodyBytes,
     connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs,
     keepAliveMs: options.keepAliveMs,
@@ -207,6 +216,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   metrics.observe({
     websocketConnections: () => app.websockets.server.clients.size,
     outbox: () => monitor.outboxStats(),
+    ...(bus.kind === "redis" ? { redisUp: async () => (await probe(() => bus.ping())) === "ok" } : {}),
     pool: () => pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
   });
 

@@ -36,6 +36,7 @@ async function main(config: Config): Promise<void> {
     corsOrigins: config.corsOrigins,
     limits: config.limits,
     maxBodyBytes: config.maxBodyBytes,
+    subscriptionLimits: config.subscriptionLimits,
     operationTimeoutMs: config.operationTimeoutMs,
     relay: { retentionMs: config.outboxRetentionHours * 3_600_000 },
     waitUntilReady: false,

@@ -1,6 +1,8 @@
 /**
  * Per-caller rate limits (rate-limiter-flexible): in Redis when configured, so they hold across
  * instances; in memory otherwise. A caller is its user id, or its IP address when anonymous.
+ * When Redis does not answer within 250 ms, rate-limiter-flexible's in-memory insurance limiter
+ * (same limits, counted per instance) answers instead.
  */
 import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
@@ -31,9 +33,16 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
+/** How long a rate-limit check waits for Redis before the per-instance limiter answers. */
+export const REDIS_COMMAND_TIMEOUT_MS = 250;
+
 export function createRateLimiter(limits: RateLimits, options: { redisUrl?: string; keyPrefix?: string } = {}): RateLimiter {
-  const redis = options.redisUrl ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
-  redis?.on("error", () => {}); // reported by readiness; a limiter outage lets requests through
+  // A command unanswered for 250 ms (Redis paused, a black hole) fails, and the in-memory
+  // insurance limiter decides instead: a Redis outage never holds a mutation for longer.
+  const redis = options.redisUrl
+    ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_TIMEOUT_MS, connectTimeout: 2000 })
+    : undefined;
+  redis?.on("error", () => {}); // reported by readiness; while Redis is away each instance limits on its own
   const make = (name: RateLimitedAction, points: number): RateLimiterAbstract => {
     const base = { keyPrefix: `${options.keyPrefix ?? "ordergraph"}:rate:${name}`, points, duration: 60 };
     return redis ? new RateLimiterRedis({ ...base, storeClient: redis, insuranceLimiter: new RateLimiterMemory(base) }) : new RateLimiterMemory(base);

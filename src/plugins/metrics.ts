@@ -11,6 +11,8 @@ export interface MetricsSources {
   websocketConnections(): number;
   /** Events waiting to be published, age of the oldest (relay lag), and dead letters; never from the pool. */
   outbox(): Promise<OutboxStats>;
+  /** Whether Redis answers (absent without Redis). */
+  redisUp?(): Promise<boolean>;
   /** The database pool, once created. */
   pool(): { total: number; idle: number; waiting: number } | undefined;
 }
@@ -36,6 +38,17 @@ export function createMetrics() {
     registers: [registry],
   });
   const subscriptions = new Gauge({ name: "graphql_active_subscriptions", help: "Subscriptions currently running.", registers: [registry] });
+  const slowSubscribers = new Counter({
+    name: "graphql_slow_subscribers_closed_total",
+    help: "WebSocket connections closed (1013) because a subscriber stopped taking events.",
+    registers: [registry],
+  });
+  const refusedSubscriptions = new Counter({
+    name: "graphql_subscriptions_refused_total",
+    help: "Subscriptions refused over the per-connection or per-user limit, by limit.",
+    labelNames: ["limit"] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: "graphql_websocket_connections",
     help: "Open WebSocket connections.",
@@ -63,6 +76,14 @@ export function createMetrics() {
   outboxGauge("outbox_backlog_events", "Committed events not yet published.", () => outbox.backlog);
   outboxGauge("outbox_relay_lag_seconds", "Age of the oldest unpublished event (0 when none).", () => outbox.oldestPendingSeconds);
   outboxGauge("outbox_dead_letter_events", "Events that could not be published (outbox_dead_letters).", () => outbox.deadLetters);
+  new Gauge({
+    name: "redis_up",
+    help: "1 when Redis answers a ping within 2 s, 0 when it does not (absent without Redis).",
+    registers: [registry],
+    async collect() {
+      if (sources?.redisUp) this.set((await sources.redisUp()) ? 1 : 0);
+    },
+  });
   const poolGauge = (name: string, help: string, read: (pool: { total: number; idle: number; waiting: number }) => number) =>
     new Gauge({
       name,
@@ -82,6 +103,8 @@ export function createMetrics() {
     operations,
     operationDuration,
     subscriptions,
+    slowSubscribers,
+    refusedSubscriptions,
     /** Where the gauges read from; set once the instance is wired. */
     observe(from: MetricsSources) {
       sources = from;

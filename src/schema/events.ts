@@ -79,7 +79,7 @@ async function subscribe<E extends DomainEvent>(context: Context, requested: Eve
     throw badUserInput("`after` must be the `id` of an event this API sent.", "after");
   }
   try {
-    const events = await context.events.subscribe(query);
+    const events = await context.events.subscribe({ ...query, onTooSlow: context.onSlowSubscriber });
     return pipe(
       events,
       filter((event: DomainEvent) => canSeeUser(viewer, event.userId)),
@@ -89,8 +89,13 @@ async function subscribe<E extends DomainEvent>(context: Context, requested: Eve
       }),
     ) as AsyncIterable<E>;
   } catch (error) {
+    if (error instanceof UnknownEventError && error.expired) {
+      throw new GraphQLError("`after` names an event older than the retention period: events since then are no longer kept. Refetch what you show, then subscribe without `after`.", {
+        extensions: { code: "RESUME_POINT_EXPIRED", argument: "after" },
+      });
+    }
     if (error instanceof UnknownEventError) {
-      throw badUserInput("`after` names no event this API still keeps (unknown, or older than the retention period); subscribe without `after` and refetch.", "after");
+      throw badUserInput("`after` names no event this API keeps for this subscription; subscribe without `after` and refetch.", "after");
     }
     throw error;
   }

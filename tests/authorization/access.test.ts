@@ -6,6 +6,7 @@ import { once } from "node:events";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { newId } from "../../src/domain/shared/ids.ts";
 import { issueToken } from "../../src/infra/auth/token-issuer.ts";
 import type { Instance } from "../../src/instance.ts";
 import { ADMIN_AUTHORIZATION, bearer, customerToken, TEST_JWT_SECRET } from "../support/auth.ts";
@@ -187,7 +188,8 @@ describe("subscriptions", () => {
     const [bobs] = await db.orm.em.fork().execute<{ id: string }[]>("select id from outbox_events where user_id = ? limit 1", [raw(ids.bob)]);
     const resume = `subscription($after: ID) { orderEvents(after: $after) { id } }`;
     const foreign = subscribe(instance.websocketUrl, resume, { after: bobs!.id }, callers.alice);
-    const missing = subscribe(instance.websocketUrl, resume, { after: "01900000-0000-7000-8000-000000000000" }, callers.alice);
+    // An id from the retention period that names no event (an older one reads as expired).
+    const missing = subscribe(instance.websocketUrl, resume, { after: newId() }, callers.alice);
     const [foreignError, missingError] = await Promise.all([foreign.waitFor(1, 3000).catch((error: Error) => error.message), missing.waitFor(1, 3000).catch((error: Error) => error.message)]);
     expect(foreignError).toMatch(/BAD_USER_INPUT/);
     expect(foreignError).toBe(missingError);

@@ -42,8 +42,11 @@ export interface EventBus {
 export class UnknownEventError extends Error {
   override readonly name = "UnknownEventError";
   readonly eventId: string;
-  constructor(eventId: string) {
-    super(`no event has id ${eventId}; it may be older than the retention period`);
+  /** True when the id is older than every event still kept: it was pruned after the retention period. */
+  readonly expired: boolean;
+  constructor(eventId: string, expired = false) {
+    super(expired ? `event ${eventId} is older than the retention period and no longer kept` : `no event has id ${eventId}`);
     this.eventId = eventId;
+    this.expired = expired;
   }
 }

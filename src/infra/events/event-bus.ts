@@ -71,7 +71,8 @@ export function createEventBus({ redisUrl, channelPrefix = "ordergraph", logger 
   if (redisUrl) {
     // Publishing fails fast while Redis is away, so the relay backs off and retries; events wait
     // in the outbox meanwhile. The subscriber connection resubscribes by itself on reconnect.
-    publishClient = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    // A publish unanswered for 2 s (Redis paused) fails too, so the relay backs off instead of hanging.
+    publishClient = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, commandTimeout: 2000 });
     subscribeClient = new Redis(redisUrl, { autoResubscribe: true, maxRetriesPerRequest: null });
     watch(publishClient, "publisher", logger);
     let connectedBefore = false;

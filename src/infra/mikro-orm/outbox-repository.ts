@@ -69,9 +69,16 @@ function routeConditions(route: EventRoute): RawBuilder<unknown> {
   return sql.join(conditions, sql` and `);
 }
 
-/** Published events, for replays and catch-ups. Dead-lettered events are never replayed. */
+/** Numbered events, for replays and catch-ups. Dead-lettered events are never replayed. */
 export function createMikroOrmEventLog(em: EntityManager): EventLog {
   const db = () => em.fork().getKysely();
+  /** Event ids are UUIDv7s: their first 48 bits are the creation time in ms. */
+  const olderThanEverythingKept = async (id: string): Promise<boolean> => {
+    const createdAtMs = Number.parseInt(id.replaceAll("-", "").slice(0, 12), 16);
+    const { rows } = await sql<{ oldest: string | null }>`
+      select (extract(epoch from created_at) * 1000)::float8::text as oldest from outbox_events order by seq limit 1`.execute(db());
+    return rows[0]?.oldest != null && createdAtMs < Number(rows[0].oldest);
+  };
   return {
     async latestId(route) {
       const { rows } = await sql<{ id: string }>`
@@ -86,12 +93,13 @@ export function createMikroOrmEventLog(em: EntityManager): EventLog {
         // unknown, exactly like one that never existed.
         const { rows: anchor } = await sql<{ position: string | null }>`
           select position from outbox_events where id = ${afterId}::uuid and ${routeConditions(route)}`.execute(db());
-        if (!anchor[0]) throw new UnknownEventError(afterId);
+        if (!anchor[0]) throw new UnknownEventError(afterId, await olderThanEverythingKept(afterId));
         // Not published yet: no client can have seen it, and nothing published comes after it.
         if (anchor[0].position === null) return [];
         position = anchor[0].position;
       }
-      // Only published events, in publication order: what live subscribers saw, in that order.
+      // Numbered events in position order: what live subscribers get, in that order (an event is
+      // numbered, and visible here, before it is published).
       // Events that fail the wire schema are skipped and the page refilled, so a short page
       // still means "no more".
       const events: DomainEvent[] = [];
