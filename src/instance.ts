@@ -14,7 +14,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Pool } from "pg";
 import { createApp, GRAPHQL_PATH, type App } from "./app.ts";
 import { createContextFactory } from "./context.ts";
-import { createEventFeed } from "./domain/events/event-feed.ts";
+import { createEventFeed, type EventFeedDeps } from "./domain/events/event-feed.ts";
 import { systemClock, type Clock } from "./domain/shared/clock.ts";
 import { newId } from "./domain/shared/ids.ts";
 import { createEventBus, type PublishingEventBus } from "./infra/events/event-bus.ts";
@@ -69,6 +69,8 @@ export interface InstanceOptions {
   readonly operationTimeoutMs?: number;
   /** Largest HTTP body and WebSocket message (default 1 MiB). */
   readonly maxBodyBytes?: number;
+  /** How far a subscriber may fall behind; see EventFeedDeps for each default. */
+  readonly subscribers?: Partial<Pick<EventFeedDeps, "maxPendingEvents" | "maxStallMs">>;
   /** Subscriptions at once per WebSocket and per user on this instance (default 100 and 500). */
   readonly subscriptionLimits?: { readonly perConnection: number; readonly perUser: number };
   /** Where "now" comes from (default the system clock). */
@@ -156,7 +158,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const monitor = createDatabaseMonitor(options.databaseUrl);
   const bus = createEventBus({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix, logger });
   const relay = createOutboxRelay({ orm, databaseUrl: options.databaseUrl, publish: (events) => bus.publish(events), logger, ...options.relay });
-  const events = createEventFeed({ log: createMikroOrmEventLog(orm.em), bus });
+  const events = createEventFeed({ log: createMikroOrmEventLog(orm.em), bus, ...options.subscribers });
   const rateLimiter = createRateLimiter(options.rateLimits ?? { placeOrderPerMinute: 30, createUserPerMinute: 10 }, {
     redisUrl: options.redisUrl,
     keyPrefix: options.channelPrefix,

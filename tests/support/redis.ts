@@ -9,6 +9,9 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port (data is not kept). */
   restart(): Promise<void>;
+  /** Freezes (SIGSTOP) / thaws (SIGCONT) the server: connections stay open, nothing answers. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -36,7 +39,26 @@ export async function startRedisServer(): Promise<RedisServer> {
     await exited;
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, kill, restart: start, stop: kill };
+  let paused = false;
+  const signal = (name: "SIGSTOP" | "SIGCONT") => async () => {
+    paused = name === "SIGSTOP";
+    child?.kill(name);
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    kill: async () => {
+      if (paused) child?.kill("SIGCONT");
+      await kill();
+    },
+    restart: start,
+    stop: async () => {
+      if (paused) child?.kill("SIGCONT");
+      await kill();
+    },
+    pause: signal("SIGSTOP"),
+    resume: signal("SIGCONT"),
+  };
 }
 
 export const freePort = () =>

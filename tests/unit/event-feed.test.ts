@@ -98,7 +98,7 @@ async function settled<T>(promise: Promise<T>, what: string): Promise<T> {
   return outcome.value;
 }
 
-function setup(options: Pick<EventFeedDeps, "replayPageSize" | "recentIdsPerSubscription"> = {}) {
+function setup(options: Pick<EventFeedDeps, "replayPageSize" | "recentIdsPerSubscription" | "maxPendingEvents" | "maxStallMs"> = {}) {
   const log = createFakeEventLog();
   const bus = createFakeEventBus();
   const feed = createEventFeed({ log, bus, ...options });
@@ -538,5 +538,36 @@ describe("closing", () => {
     expect(await subscription.read()).toEqual({ done: true, value: undefined });
     expect(bus.subscriptions).toEqual([]);
     expect(bus.reconnectListenerCount).toBe(0);
+  });
+});
+
+describe("a subscriber that falls behind", () => {
+  it("catches up from the log, in order and once each, when more live events wait than the backlog holds", async () => {
+    const { make, publish, openLive } = setup({ maxPendingEvents: 3, replayPageSize: 2 });
+    const subscription = await openLive({ stream: "user" });
+    const burst = Array.from({ length: 12 }, () => make.user());
+    publish(...burst); // far more than 3 while the subscriber reads nothing
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await subscription.take(12)).toEqual(burst);
+    const later = make.user();
+    publish(later);
+    expect(await subscription.take(1)).toEqual([later]);
+  });
+
+  it("is reported as too slow and ended when it takes nothing for maxStallMs while events wait", async () => {
+    let tooSlow = 0;
+    const { make, publish, open } = setup({ maxStallMs: 30 });
+    const subscription = await open({ stream: "user", onTooSlow: () => tooSlow++ });
+    const first = make.user();
+    subscription.start();
+    await until(() => true, "start");
+    publish(first);
+    expect(await subscription.take(1)).toEqual([first]);
+    publish(make.user()); // offered, never taken
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    publish(make.user()); // arrives after the stall: the subscriber is too slow
+    await until(() => tooSlow === 1, "the subscriber to be reported");
+    publish(make.user());
+    expect(tooSlow).toBe(1);
   });
 });

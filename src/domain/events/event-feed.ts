@@ -13,18 +13,10 @@ export interface EventQuery extends EventRoute {
   readonly after?: string;
   /**
    * Called once when the subscriber has not taken an event for `maxStallMs` while more were
-   * waiting; the stream then ends with `SubscriberTooSlowError`. The transport closes the
-   * connection, and the client resumes with `after:` and loses nothing.
+   * waiting; the stream then ends. The transport closes the connection (it cannot deliver more
+   * anyway), and the client resumes with `after:` and loses nothing.
    */
   readonly onTooSlow?: () => void;
-}
-
-/** The subscriber stopped taking events. */
-export class SubscriberTooSlowError extends Error {
-  override readonly name = "SubscriberTooSlowError";
-  constructor(stallMs: number) {
-    super(`This subscription took no event for ${stallMs} ms and was ended; resubscribe with \`after:\` the last event id you received.`);
-  }
 }
 
 export interface EventFeedDeps {
@@ -116,22 +108,24 @@ export function createEventFeed({ log, bus, replayPageSize = 200, recentIdsPerSu
         // bounded backlog drained in order through the queue. A subscriber further behind than
         // the backlog holds catches up from the log at its own pace instead (nothing is lost,
         // memory stays bounded); one that takes nothing for `maxStallMs` is ended as too slow.
-        const backlog: DomainEvent[] = [];
+        let backlog: DomainEvent[] = [];
         let catchUpQueued = false;
-        // A drain takes what is there when it starts; later arrivals get a drain of their own,
-        // queued behind any catch-up that was queued before them.
-        const drainBacklog = async () => {
-          for (const event of backlog.splice(0)) await deliver(event);
+        // A drain takes what its backlog holds when it starts; events that arrive later get a
+        // drain of their own, queued behind any catch-up queued before them.
+        const drain = async (events: DomainEvent[]) => {
+          for (const event of events.splice(0)) await deliver(event);
         };
         try {
           for (let next = await firstLive; !next.done && !stopped; next = await live.next()) {
             if (waitingSince !== undefined && Date.now() - waitingSince > maxStallMs) {
               query.onTooSlow?.();
-              void stop(new SubscriberTooSlowError(maxStallMs));
               break;
             }
             if (backlog.length >= maxPendingEvents) {
+              // Too far behind to hold: drop what waits (its drain finds nothing) and read it
+              // from the log instead, after whatever is already queued.
               backlog.length = 0;
+              backlog = [];
               if (!catchUpQueued) {
                 catchUpQueued = true;
                 void run(async () => {
@@ -142,7 +136,10 @@ export function createEventFeed({ log, bus, replayPageSize = 200, recentIdsPerSu
               continue;
             }
             backlog.push(next.value);
-            if (backlog.length === 1) void run(drainBacklog);
+            if (backlog.length === 1) {
+              const events = backlog;
+              void run(() => drain(events));
+            }
           }
         } finally {
           stopListening();
