@@ -46,6 +46,7 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   await createDatabase(lease.client, options.database);
   return {
     get url() {
+      port = lease?.port ?? port;
       return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(options.database)}`;
     },
     dataDir: layout.dataDir,
@@ -55,7 +56,6 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     },
     async restart() {
       lease ??= await acquireLease(layout, options.port);
-      port = lease.port;
     },
   };
 }
@@ -104,7 +104,56 @@ async function acquireLease(layout: EmbeddedPostgresLayout, port: number): Promi
   }
 }
 
+/**
+ * Takes a lease on the server listening on `port`. If the server goes away while the lease is
+ * held (a crash, someone's `kill`), the lease is taken again as soon as anyone starts the server
+ * again, so that process's leaving does not stop it under this one.
+ */
 async function connectLease(layout: EmbeddedPostgresLayout, port: number): Promise<Lease> {
+  let client = await leaseConnection(port);
+  let released = false;
+  const retake = async () => {
+    while (!released) {
+      await sleep(250, undefined, { ref: false });
+      const running = readPostmasterPid(layout.dataDir);
+      if (!running?.port || released) continue;
+      const retaken = await leaseConnection(running.port).catch(() => undefined);
+      if (!retaken) continue;
+      if (released) return void (await retaken.end().catch(() => {}));
+      client = retaken;
+      port = running.port;
+      retakeWhenLost(retaken);
+      return;
+    }
+  };
+  const retakeWhenLost = (connection: pg.Client) => connection.once("end", () => void retake());
+  retakeWhenLost(client);
+  return {
+    get port() {
+      return port;
+    },
+    get client() {
+      return client;
+    },
+    async release() {
+      released = true;
+      let last: boolean;
+      try {
+        await client.query("select pg_advisory_unlock_shared($1)", [LEASE_LOCK_KEY]);
+        const { rows } = await client.query<{ last: boolean }>("select pg_try_advisory_lock($1) as last", [LEASE_LOCK_KEY]);
+        last = rows[0]?.last === true;
+      } catch {
+        last = false; // the server is gone, or someone else's now
+      }
+      // The exclusive lock stays held while the server stops, so no one attaches meanwhile.
+      if (last) await runProgram(layout, "pg_ctl", ["stop", "-D", layout.dataDir, "-m", "fast", "-w", "-t", String(WAIT_SECONDS)]);
+      await client.end().catch(() => {});
+    },
+  };
+}
+
+/** A connection holding the shared lease lock. */
+async function leaseConnection(port: number): Promise<pg.Client> {
   const client = new pg.Client({
     host: "127.0.0.1",
     port,
@@ -125,23 +174,7 @@ async function connectLease(layout: EmbeddedPostgresLayout, port: number): Promi
     await client.end().catch(() => {});
     throw error;
   }
-  return {
-    port,
-    client,
-    async release() {
-      let last: boolean;
-      try {
-        await client.query("select pg_advisory_unlock_shared($1)", [LEASE_LOCK_KEY]);
-        const { rows } = await client.query<{ last: boolean }>("select pg_try_advisory_lock($1) as last", [LEASE_LOCK_KEY]);
-        last = rows[0]?.last === true;
-      } catch {
-        last = false; // the server is already gone
-      }
-      // The exclusive lock stays held while the server stops, so no one attaches meanwhile.
-      if (last) await runProgram(layout, "pg_ctl", ["stop", "-D", layout.dataDir, "-m", "fast", "-w", "-t", String(WAIT_SECONDS)]);
-      await client.end().catch(() => {});
-    },
-  };
+  return client;
 }
 
 /** Runs `initdb` aside and renames the result into place, so concurrent or interrupted runs never leave half a cluster. */

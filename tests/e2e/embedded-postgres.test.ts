@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -157,6 +157,23 @@ describe("one embedded PostgreSQL, many processes (issue 10)", () => {
     expect(migrated.output).toContain("no pending migrations");
     expect(await graphql(nextUrl, "{ users { totalCount } }")).toEqual({ data: { users: { totalCount: 1 } } });
     expect(await stop(next)).toBe(0);
+    expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false);
+  }, 60_000);
+
+  it("a server whose PostgreSQL crashed uses it again once another process restarts it, so that process does not stop it on leaving", async () => {
+    const env = await embeddedEnv(scratchDir("crashed"));
+    const server = start(env);
+    const url = await server.ready;
+    const dataDir = dataDirOf(server);
+    const postmaster = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    process.kill(postmaster, "SIGQUIT"); // immediate shutdown, as a crash
+    await expect.poll(() => existsSync(join(dataDir, "postmaster.pid")), { timeout: 10_000 }).toBe(false);
+
+    const seeded = await runCli("src/cli/seed.ts", ["--users", "200", "--orders-per-user", "1"], env);
+    expect(seeded.output).toContain("seeded 200 users");
+    expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(true);
+    await expect.poll(async () => graphql(url, "{ users { totalCount } }"), { timeout: 10_000, interval: 200 }).toEqual({ data: { users: { totalCount: 200 } } });
+    expect(await stop(server)).toBe(0);
     expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false);
   }, 60_000);
 });
