@@ -10,7 +10,8 @@
  * to take that lock exclusively and stops the server only if it gets it, that is when no one
  * else holds a lease: the last one out stops it, whoever started it, and no process ever stops
  * a server another one uses. A server whose users were all killed keeps running and is reused;
- * only a pid file whose server is gone is cleaned up.
+ * only a pid file whose server is gone is cleaned up. A server that dies while leased is started
+ * again by its lease holders.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -69,14 +70,68 @@ interface Lease {
   release(): Promise<void>;
 }
 
-/** Connects to the server of `layout.dataDir` if it runs, else starts it (initialising it first if new). */
+interface LeaseConnection {
+  readonly port: number;
+  readonly client: pg.Client;
+}
+
+/**
+ * Takes a lease, and keeps it: if the server goes away while the lease is held (a crash,
+ * someone's `kill`), it is started again (or joined, if someone else was quicker) with backoff,
+ * so the server comes back for everyone and no other process's leaving stops it under this one.
+ */
 async function acquireLease(layout: EmbeddedPostgresLayout, port: number): Promise<Lease> {
+  let current = await connectOrStart(layout, port);
+  let released = false;
+  const retake = async () => {
+    for (let backoffMs = 250; !released; backoffMs = Math.min(backoffMs * 2, 5000)) {
+      await sleep(backoffMs, undefined, { ref: false });
+      if (released) return;
+      const next = await connectOrStart(layout, port).catch(() => undefined);
+      if (!next) continue;
+      if (released) return void (await next.client.end().catch(() => {}));
+      keep(next);
+      return;
+    }
+  };
+  const keep = (connection: LeaseConnection) => {
+    current = connection;
+    connection.client.once("end", () => void retake());
+  };
+  keep(current);
+  return {
+    get port() {
+      return current.port;
+    },
+    get client() {
+      return current.client;
+    },
+    async release() {
+      released = true;
+      const { client } = current;
+      let last: boolean;
+      try {
+        await client.query("select pg_advisory_unlock_shared($1)", [LEASE_LOCK_KEY]);
+        const { rows } = await client.query<{ last: boolean }>("select pg_try_advisory_lock($1) as last", [LEASE_LOCK_KEY]);
+        last = rows[0]?.last === true;
+      } catch {
+        last = false; // the server is gone
+      }
+      // The exclusive lock stays held while the server stops, so no one attaches meanwhile.
+      if (last) await runProgram(layout, "pg_ctl", ["stop", "-D", layout.dataDir, "-m", "fast", "-w", "-t", String(WAIT_SECONDS)]);
+      await client.end().catch(() => {});
+    },
+  };
+}
+
+/** Connects to the server of `layout.dataDir` if it runs, else starts it (initialising it first if new). */
+async function connectOrStart(layout: EmbeddedPostgresLayout, port: number): Promise<LeaseConnection> {
   const deadline = Date.now() + WAIT_SECONDS * 1000;
   for (;;) {
     const running = readPostmasterPid(layout.dataDir);
     if (running) {
-      const lease = await connectLease(layout, running.port).catch(() => undefined);
-      if (lease) return lease;
+      const client = await leaseConnection(running.port).catch(() => undefined);
+      if (client) return { port: running.port, client };
       if (isPostgres(running.pid)) {
         if (Date.now() > deadline) {
           throw new EmbeddedPostgresError(
@@ -102,54 +157,6 @@ async function acquireLease(layout: EmbeddedPostgresLayout, port: number): Promi
       );
     }
   }
-}
-
-/**
- * Takes a lease on the server listening on `port`. If the server goes away while the lease is
- * held (a crash, someone's `kill`), the lease is taken again as soon as anyone starts the server
- * again, so that process's leaving does not stop it under this one.
- */
-async function connectLease(layout: EmbeddedPostgresLayout, port: number): Promise<Lease> {
-  let client = await leaseConnection(port);
-  let released = false;
-  const retake = async () => {
-    while (!released) {
-      await sleep(250, undefined, { ref: false });
-      const running = readPostmasterPid(layout.dataDir);
-      if (!running?.port || released) continue;
-      const retaken = await leaseConnection(running.port).catch(() => undefined);
-      if (!retaken) continue;
-      if (released) return void (await retaken.end().catch(() => {}));
-      client = retaken;
-      port = running.port;
-      retakeWhenLost(retaken);
-      return;
-    }
-  };
-  const retakeWhenLost = (connection: pg.Client) => connection.once("end", () => void retake());
-  retakeWhenLost(client);
-  return {
-    get port() {
-      return port;
-    },
-    get client() {
-      return client;
-    },
-    async release() {
-      released = true;
-      let last: boolean;
-      try {
-        await client.query("select pg_advisory_unlock_shared($1)", [LEASE_LOCK_KEY]);
-        const { rows } = await client.query<{ last: boolean }>("select pg_try_advisory_lock($1) as last", [LEASE_LOCK_KEY]);
-        last = rows[0]?.last === true;
-      } catch {
-        last = false; // the server is gone, or someone else's now
-      }
-      // The exclusive lock stays held while the server stops, so no one attaches meanwhile.
-      if (last) await runProgram(layout, "pg_ctl", ["stop", "-D", layout.dataDir, "-m", "fast", "-w", "-t", String(WAIT_SECONDS)]);
-      await client.end().catch(() => {});
-    },
-  };
 }
 
 /** A connection holding the shared lease lock. */
