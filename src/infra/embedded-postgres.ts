@@ -44,7 +44,12 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   const layout = await resolveLayout(options.dir);
   let lease: Lease | undefined = await acquireLease(layout, options.port);
   let port = lease.port;
-  await createDatabase(lease.client, options.database);
+  try {
+    await createDatabase(lease.client, options.database);
+  } catch (error) {
+    await lease.release();
+    throw error;
+  }
   return {
     get url() {
       port = lease?.port ?? port;
@@ -61,18 +66,16 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   };
 }
 
-interface Lease {
+interface LeaseConnection {
   /** The port the server listens on: the configured one, unless it was already running on another. */
   readonly port: number;
   /** The connection holding the lease (to the `postgres` database, as the superuser). */
   readonly client: pg.Client;
-  /** Gives the lease up, stopping the server if no one else holds one. */
-  release(): Promise<void>;
 }
 
-interface LeaseConnection {
-  readonly port: number;
-  readonly client: pg.Client;
+interface Lease extends LeaseConnection {
+  /** Gives the lease up, stopping the server if no one else holds one. */
+  release(): Promise<void>;
 }
 
 /**
