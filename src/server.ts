@@ -5,6 +5,7 @@
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDatabase } from "./infra/database.ts";
+import { EmbeddedPostgresError } from "./infra/embedded-postgres.ts";
 import { loadOrCreateDevSecret } from "./infra/auth/dev-secret.ts";
 import { issueToken } from "./infra/auth/token-issuer.ts";
 import { startInstance, type Instance } from "./instance.ts";
@@ -87,8 +88,8 @@ async function printDevTokens(instance: Instance, secret: string, adminToken: st
 try {
   await main(loadConfig());
 } catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
+  if (error instanceof ConfigError || error instanceof EmbeddedPostgresError) {
+    console.error(error instanceof EmbeddedPostgresError ? `ordergraph failed to start: ${error.message}` : error.message);
   } else {
     console.error("ordergraph failed to start:", error);
   }

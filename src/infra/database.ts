@@ -5,11 +5,11 @@ export interface Database {
   readonly url: string;
   /** For the log: where the data lives, without credentials. */
   readonly description: string;
-  /** Stops the embedded server, if this process started one. */
+  /** Leaves the embedded server: stops it unless another process still uses it. */
   stop(): Promise<void>;
 }
 
-/** `DATABASE_URL` when set; otherwise an embedded PostgreSQL with its data under `.data/`. */
+/** `DATABASE_URL` when set; otherwise the embedded PostgreSQL of `EMBEDDED_POSTGRES_DIR` (shared; see embedded-postgres.ts). */
 export async function openDatabase(config: Pick<Config, "databaseUrl" | "embeddedPostgres">): Promise<Database> {
   if (config.databaseUrl) {
     return { url: config.databaseUrl, description: redact(config.databaseUrl), stop: async () => {} };
@@ -17,7 +17,7 @@ export async function openDatabase(config: Pick<Config, "databaseUrl" | "embedde
   const embedded = await startEmbeddedPostgres({ ...config.embeddedPostgres, database: "ordergraph" });
   return {
     url: embedded.url,
-    description: `embedded PostgreSQL (${redact(embedded.url)}, data in ${config.embeddedPostgres.dir})`,
+    description: `embedded PostgreSQL (${redact(embedded.url)}, data in ${embedded.dataDir})`,
     stop: () => embedded.stop(),
   };
 }

@@ -14,10 +14,10 @@ export interface ServerProcess {
 
 const root = new URL("../../", import.meta.url);
 
-/** Runs `src/server.ts` as `npm start` does, in its own process. */
-export function startServerProcess(env: Record<string, string | undefined>): ServerProcess {
+/** Runs `src/server.ts` as `npm start` does, in its own process (in `cwd`, by default this checkout). */
+export function startServerProcess(env: Record<string, string | undefined>, options: { cwd?: string | URL } = {}): ServerProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-    cwd: root,
+    cwd: options.cwd ?? root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: "0", AUTH_JWT_SECRET: TEST_JWT_SECRET, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
