@@ -27,6 +27,7 @@ import { useNulGuard } from "./plugins/nul-guard.ts";
 import { useObservability } from "./plugins/observability.ts";
 import { useOperationLimits, type OperationLimits } from "./plugins/operation-limits.ts";
 import { useOperationBudget } from "./plugins/operation-budget.ts";
+import { createSharedSubscriptions, groupKeyOf, type SharedSubscriber } from "./transport/shared-subscriptions.ts";
 import { useRequestBodyLimit } from "./plugins/request-limits.ts";
 import { operationsOf, selectedOperation } from "./plugins/selected-operation.ts";
 
@@ -56,6 +57,8 @@ export interface AppDeps {
   readonly operationTimeoutMs?: number;
   /** Queries and mutations executing at once; more get SERVICE_UNAVAILABLE (default: no limit). */
   readonly maxConcurrentOperations?: number;
+  /** Bytes a WebSocket may hold unsent before its subscriber is closed as too slow (default 4 MiB). */
+  readonly maxUnsentBytesPerSocket?: number;
   /** Operations (subscriptions) running at once on one WebSocket, and for one user on this instance (default 100 and 500). */
   readonly subscriptionLimits?: { readonly perConnection: number; readonly perUser: number };
   /** Largest HTTP request body (default 1 MiB; larger: 413). */
@@ -210,7 +213,11 @@ export function createApp(deps: AppDeps): App {
   });
 
   const websocketServer = new WebSocketServer({ noServer: true, maxPayload: deps.websocketMaxPayloadBytes ?? MIB });
-  type EnvelopedArgs = ExecutionArgs & { rootValue: { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown } };
+  type EnvelopedArgs = ExecutionArgs & {
+    rootValue: { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
+    /** Which shared group the subscription joins (null: its own), and where its messages go. */
+    shared: { key: string | null; subscriber: SharedSubscriber };
+  };
   /** What `yoga.getEnveloped` hands back: yoga's pipeline, bound to one WebSocket operation. */
   type Enveloped = {
     schema: GraphQLSchema;
@@ -223,6 +230,10 @@ export function createApp(deps: AppDeps): App {
   type Extra = { request: IncomingMessage; socket: WebSocket; viewer?: Viewer; expiry?: NodeJS.Timeout; slowClosed?: boolean };
   type Connection = { readonly subscriptions: Record<string, unknown>; readonly extra: Extra };
   const { perConnection = 100, perUser = 500 } = deps.subscriptionLimits ?? {};
+  const sharedSubscriptions = createSharedSubscriptions({
+    maxUnsentBytes: deps.maxUnsentBytesPerSocket,
+    onMembers: (change) => metrics.subscriptions.inc(change),
+  });
   /** Each signed-in caller's open connections on this instance, for the per-user limit. */
   const connectionsByCaller = new Map<string, Set<Connection>>();
   const callerOf = (viewer: Viewer) => (viewer.kind === "anonymous" ? "anonymous" : `${viewer.kind}:${viewer.userId ?? "-"}`);
@@ -281,8 +292,12 @@ export function createApp(deps: AppDeps): App {
       }
     },
     execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
-    subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
-    onSubscribe: async (ctx, _id, payload) => {
+    // Subscriptions that must see the same results run once per group (shared-subscriptions.ts).
+    subscribe: (args) => {
+      const { rootValue, shared } = args as EnvelopedArgs;
+      return sharedSubscriptions.subscribe(shared.key, () => Promise.resolve(rootValue.subscribe(args)), shared.subscriber) as never;
+    },
+    onSubscribe: async (ctx, id, payload) => {
       // Counted with this one (graphql-ws registers an operation before this hook runs).
       if (Object.keys(ctx.subscriptions).length > perConnection) return tooMany("connection", perConnection);
       if (operationsOf(connectionsByCaller.get(callerOf(ctx.extra.viewer!)) ?? []) > perUser) return tooMany("user", perUser);
@@ -309,6 +324,15 @@ export function createApp(deps: AppDeps): App {
         variableValues: payload.variables,
         contextValue: await contextFactory(),
         rootValue: { execute, subscribe },
+        shared: {
+          key: groupKeyOf({ document, operationName: payload.operationName, variables: payload.variables, source: payload.query }, callerOf(ctx.extra.viewer!)),
+          subscriber: {
+            id,
+            send: (message) => ctx.extra.socket.send(message),
+            unsentBytes: () => ctx.extra.socket.bufferedAmount,
+            onTooSlow: () => closeSlow(ctx.extra),
+          },
+        },
       };
       const errors = validate(args.schema, args.document);
       return errors.length > 0 ? errors : args;

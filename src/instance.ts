@@ -69,8 +69,8 @@ export interface InstanceOptions {
   readonly operationTimeoutMs?: number;
   /** Largest HTTP body and WebSocket message (default 1 MiB). */
   readonly maxBodyBytes?: number;
-  /** How far a subscriber may fall behind; see EventFeedDeps for each default. */
-  readonly subscribers?: Partial<Pick<EventFeedDeps, "maxPendingEvents" | "maxStallMs">>;
+  /** How far a subscriber may fall behind: unsent bytes per socket (default 4 MiB), and the feed's bounds (see EventFeedDeps). */
+  readonly subscribers?: Partial<Pick<EventFeedDeps, "maxPendingEvents" | "maxStallMs">> & { readonly maxUnsentBytes?: number };
   /** Subscriptions at once per WebSocket and per user on this instance (default 100 and 500). */
   readonly subscriptionLimits?: { readonly perConnection: number; readonly perUser: number };
   /** Where "now" comes from (default the system clock). */
@@ -158,7 +158,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const monitor = createDatabaseMonitor(options.databaseUrl);
   const bus = createEventBus({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix, logger });
   const relay = createOutboxRelay({ orm, databaseUrl: options.databaseUrl, publish: (events) => bus.publish(events), logger, ...options.relay });
-  const events = createEventFeed({ log: createMikroOrmEventLog(orm.em), bus, ...options.subscribers });
+  const events = createEventFeed({ log: createMikroOrmEventLog(orm.em), bus, maxPendingEvents: options.subscribers?.maxPendingEvents, maxStallMs: options.subscribers?.maxStallMs });
   const rateLimiter = createRateLimiter(options.rateLimits ?? { placeOrderPerMinute: 30, createUserPerMinute: 10 }, {
     redisUrl: options.redisUrl,
     keyPrefix: options.channelPrefix,
@@ -211,6 +211,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     maxConcurrentOperations: (options.poolSize ?? 10) + (options.poolQueueLimit ?? 2 * (options.poolSize ?? 10)),
     maxBodyBytes: options.maxBodyBytes,
     subscriptionLimits: options.subscriptionLimits,
+    maxUnsentBytesPerSocket: options.subscribers?.maxUnsentBytes,
     websocketMaxPayloadBytes: options.maxBodyBytes,
     connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs,
     keepAliveMs: options.keepAliveMs,

@@ -103,11 +103,9 @@ export function useObservability(logger: Logger, metrics: Metrics): Plugin<Conte
             record({ requestId: args.contextValue.requestId, operation, type: "subscription", startedAt, outcome: errors?.length ? "error" : "ok", errors });
             return;
           }
-          metrics.subscriptions.inc();
           logger.info({ requestId: args.contextValue.requestId, operation, type: "subscription" }, "subscription started");
           return {
             onEnd() {
-              metrics.subscriptions.dec();
               record({ requestId: args.contextValue.requestId, operation, type: "subscription", startedAt, outcome: "ok" });
             },
           };

@@ -19,6 +19,8 @@ let db: TestDatabase;
 let redis: RedisServer;
 let instance: Instance;
 let userId: string;
+// Every instance on one outbox shares a channel prefix (any of them may relay an event).
+const channelPrefix = uniqueChannelPrefix();
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -27,8 +29,8 @@ beforeAll(async () => {
     databaseUrl: db.url,
     migrate: false,
     redisUrl: redis.url,
-    channelPrefix: uniqueChannelPrefix(),
-    subscribers: { maxStallMs: 1500, maxPendingEvents: 50 },
+    channelPrefix,
+    subscribers: { maxStallMs: 1500, maxPendingEvents: 50, maxUnsentBytes: 256 * 1024 },
     subscriptionLimits: { perConnection: 3, perUser: 1000 },
   });
   userId = await createUser(instance, "load@example.com");
@@ -202,3 +204,35 @@ describe("subscription limits", () => {
     await client.dispose();
   });
 });
+
+describe("shared fan-out", () => {
+  it("executes each event once for subscribers that must see the same result, and once per caller otherwise", async () => {
+    const statements: string[] = [];
+    const shared = await startTestInstance({ databaseUrl: db.url, migrate: false, redisUrl: redis.url, channelPrefix, onStatement: (sql) => statements.push(sql) });
+    try {
+      const document = "subscription { orderEvents { id order { id status } } }";
+      const admins = Array.from({ length: 30 }, () => subscribe<{ orderEvents: { id: string; order: { status: string } } }>(shared.websocketUrl, document));
+      await Promise.all(admins.map((subscriber) => subscriber.started));
+      const other = subscribe<{ orderEvents: { id: string } }>(shared.websocketUrl, "subscription { orderEvents { id order { id } } }");
+      await other.started;
+      await outboxDrained(shared, 10_000);
+      await sleep(200);
+      statements.length = 0;
+      await post(shared, PLACE_ORDER, { userId });
+      await Promise.all([...admins, other].map((subscriber) => subscriber.waitFor(1, 5000)));
+      const orderLookups = statements.filter((sql) => /from orders where id = any/.test(sql));
+      // One execution for the 30 identical subscriptions, one for the other document.
+      expect(orderLookups).toHaveLength(2);
+      const ids = new Set(admins.map((subscriber) => subscriber.received[0]!.orderEvents.id));
+      expect(ids.size).toBe(1);
+      expect(admins.every((subscriber) => subscriber.received[0]!.orderEvents.order.status === "PENDING")).toBe(true);
+      const metrics = await (await fetch(shared.url.replace("/graphql", "/metrics"))).text();
+      expect(metrics).toMatch(/graphql_active_subscriptions 31/);
+      await Promise.all([...admins, other].map((subscriber) => subscriber.close()));
+      await expect.poll(async () => /graphql_active_subscriptions (\d+)/.exec(await (await fetch(shared.url.replace("/graphql", "/metrics"))).text())?.[1]).toBe("0");
+    } finally {
+      await shared.close();
+    }
+  }, 30_000);
+});
+
