@@ -207,8 +207,9 @@ export function createApp(deps: AppDeps): App {
         isQuery: (args) => isQuery(args.document, args.operationName),
         graphqlPath: GRAPHQL_PATH,
       }),
-      useObservability(logger, metrics),
+      // Masking first, so the operation log and metrics record the codes clients get.
       useErrorMasking(logger),
+      useObservability(logger, metrics),
     ],
   });
 

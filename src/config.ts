@@ -142,6 +142,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "Invalid configuration; fix these environment variables:\n  AUTH_JWT_SECRET=\"\": set a secret of at least 32 bytes to verify HS256 tokens, or AUTH_JWT_PUBLIC_KEY / AUTH_JWKS_FILE for asymmetric ones (required in production)",
     );
   }
+  const shutdownDrainDelayMs = c.SHUTDOWN_DRAIN_DELAY_MS ?? (c.NODE_ENV === "production" ? 5000 : 0);
+  if (shutdownDrainDelayMs > 0 && shutdownDrainDelayMs > c.SHUTDOWN_TIMEOUT_MS - 2000) {
+    const which = c.SHUTDOWN_DRAIN_DELAY_MS === undefined ? `the production default of ${shutdownDrainDelayMs}` : String(shutdownDrainDelayMs);
+    throw new ConfigError(
+      `Invalid configuration; fix these environment variables:\n  SHUTDOWN_DRAIN_DELAY_MS (${which}) must be at least 2000 ms shorter than SHUTDOWN_TIMEOUT_MS (${c.SHUTDOWN_TIMEOUT_MS}), so in-flight work can finish after the drain: raise SHUTDOWN_TIMEOUT_MS or lower SHUTDOWN_DRAIN_DELAY_MS`,
+    );
+  }
   return {
     env: c.NODE_ENV,
     host: c.HOST,
@@ -161,7 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPostgres: { dir: c.EMBEDDED_POSTGRES_DIR, port: c.EMBEDDED_POSTGRES_PORT },
     graphiql: c.GRAPHIQL ?? c.NODE_ENV !== "production",
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
-    shutdownDrainDelayMs: c.SHUTDOWN_DRAIN_DELAY_MS ?? (c.NODE_ENV === "production" ? 5000 : 0),
+    shutdownDrainDelayMs,
     redisUrl: c.REDIS_URL,
     redisChannelPrefix: c.REDIS_CHANNEL_PREFIX,
     outboxRetentionHours: c.OUTBOX_RETENTION_HOURS,

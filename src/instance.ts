@@ -19,7 +19,7 @@ import { systemClock, type Clock } from "./domain/shared/clock.ts";
 import { newId } from "./domain/shared/ids.ts";
 import { createEventBus, type PublishingEventBus } from "./infra/events/event-bus.ts";
 import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./infra/events/outbox-relay.ts";
-import { migrateToLatest } from "./infra/mikro-orm/migrate.ts";
+import { migrateDatabase } from "./infra/mikro-orm/migrate.ts";
 import { initOrm } from "./infra/mikro-orm/orm.ts";
 import { createMikroOrmEventLog } from "./infra/mikro-orm/outbox-repository.ts";
 import { createDatabaseMonitor } from "./infra/postgres/monitor.ts";
@@ -261,7 +261,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
         await orm.em.fork().execute("select 1");
         if (options.migrate !== false) {
           waitingFor = "applying migrations";
-          appliedMigrations.push(...(await migrateToLatest(orm)));
+          appliedMigrations.push(...(await migrateDatabase(options.databaseUrl)));
           migrationsApplied = true;
         } else {
           // Checked now, while the pool is free; readiness re-checks only while some are pending.
@@ -315,12 +315,18 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
         if (inFlight > 0) logger.warn({ inFlight }, "shutdown timeout reached: closing connections with requests in flight");
         server.closeAllConnections();
         await listenerClosed;
-        await ready.catch(() => {});
-        await relay.stop();
-        await bus.close();
-        await rateLimiter.close();
-        await monitor.close();
-        await orm.close();
+        // What is left gets what is left of the time, each step at most that: a frozen
+        // PostgreSQL or Redis must not turn a graceful stop into a killed one.
+        const step = async (what: string, work: () => Promise<unknown>) => {
+          const finished = await Promise.race([work().then(() => true, () => true), sleep(Math.max(0, stopBy + 500 - Date.now())).then(() => false)]);
+          if (!finished) logger.warn({ step: what }, "shutdown step did not finish in time; going on without it");
+        };
+        await step("startup", () => ready);
+        await step("outbox relay", () => relay.stop());
+        await step("event bus", () => bus.close());
+        await step("rate limiter", () => rateLimiter.close());
+        await step("database monitor", () => monitor.close());
+        await step("database pool", () => orm.close());
       })();
       return closing;
     },

@@ -12,6 +12,7 @@ import type { Instance } from "../../src/instance.ts";
 import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
 import { PLACE_ORDER, startTestInstance } from "../support/instances.ts";
 import { startPostgresCluster, type PostgresCluster } from "../support/postgres-cluster.ts";
+import { startServerProcess } from "../support/server-process.ts";
 
 const OPERATION_TIMEOUT_MS = 2000;
 const POOL_SIZE = 4;
@@ -20,6 +21,7 @@ const QUEUE_LIMIT = 6;
 let cluster: PostgresCluster;
 let instance: Instance;
 let userId: string;
+const logs: Record<string, any>[] = [];
 
 beforeAll(async () => {
   cluster = await startPostgresCluster({ migrate: true });
@@ -30,6 +32,7 @@ beforeAll(async () => {
     poolQueueLimit: QUEUE_LIMIT,
     connectTimeoutMs: 1000,
     operationTimeoutMs: OPERATION_TIMEOUT_MS,
+    logLines: logs,
   });
   const created = await graphql(`mutation { createUser(input: { email: "writer@example.com", name: "Writer" }) { user { id } } }`);
   userId = created.body.data.createUser.user.id;
@@ -157,6 +160,9 @@ it("answers within its time limits while PostgreSQL is frozen, and commits nothi
     expect(ready.ms).toBeLessThan(3500);
     expect(metrics).toMatchObject({ status: 200 });
     expect(metrics.ms).toBeLessThan(3500);
+    // The operation log records the code the client got, not an unknown failure.
+    const logged = logs.filter((line) => line.msg === "operation" && line.outcome === "error").at(-1);
+    expect(logged?.errorCodes).toEqual([expect.stringMatching(/^(OPERATION_TIMEOUT|SERVICE_UNAVAILABLE)$/)]);
   } finally {
     await cluster.resume();
   }
@@ -218,3 +224,97 @@ it("stops waiting for a connection at the deadline: a timed-out query never runs
   expect(statementsAfterRelease).toBe(0);
   await servesAgain();
 }, 60_000);
+
+it("never reuses a connection a cancel request was sent for (a late cancel would hit the next statement)", async () => {
+  const blocker = new pg.Client({ connectionString: cluster.url() });
+  await blocker.connect();
+  await blocker.query("begin");
+  await blocker.query("lock table orders in access exclusive mode");
+  let cancelledPid: number | undefined;
+  try {
+    const answer = graphql(`{ orders(first: 1) { nodes { id } } }`);
+    await expect
+      .poll(async () => (cancelledPid = (await cluster.query<{ pid: number }>("select pid from pg_stat_activity where application_name = 'ordergraph' and wait_event_type = 'Lock'"))[0]?.pid))
+      .toBeDefined();
+    expect(codesOf(await answer)).toEqual(["OPERATION_TIMEOUT"]);
+  } finally {
+    await blocker.query("commit");
+    await blocker.end();
+  }
+  // The session that ran the cancelled statement is closed; the pool opens new ones.
+  await expect.poll(async () => (await cluster.query("select 1 from pg_stat_activity where pid = $1", [cancelledPid])).length, { timeout: 5000 }).toBe(0);
+  await servesAgain();
+}, 30_000);
+
+it("answers readiness and metrics in time while the outbox tables are locked, without piling up sessions", async () => {
+  const blocker = new pg.Client({ connectionString: cluster.url() });
+  await blocker.connect();
+  await blocker.query("begin");
+  await blocker.query("lock table outbox_dead_letters in access exclusive mode");
+  try {
+    for (let round = 0; round < 6; round++) {
+      const started = Date.now();
+      const [ready, metrics] = await Promise.all(
+        ["/health/ready", "/metrics"].map((path) => fetch(instance.url.replace("/graphql", path)).then(async (response) => ({ status: response.status, body: await response.text() }))),
+      );
+      expect(Date.now() - started).toBeLessThan(2500);
+      expect(ready!.status).toBe(200);
+      expect(metrics!.status).toBe(200);
+    }
+    expect(await cluster.sessions("ordergraph-monitor")).toBeLessThanOrEqual(1);
+  } finally {
+    await blocker.query("commit");
+    await blocker.end();
+  }
+}, 30_000);
+
+it("starts serving once PostgreSQL is back when the session applying its first migration dies mid-migration", async () => {
+  const fresh = await startPostgresCluster();
+  try {
+    // Another session holds the name of the first table the migration creates, so the migration
+    // waits mid-transaction (its bookkeeping table already created in it); then its session dies.
+    const blocker = new pg.Client({ connectionString: fresh.url() });
+    await blocker.connect();
+    await blocker.query("begin");
+    await blocker.query("create table users (id int)");
+    const starting = await startTestInstance({ databaseUrl: fresh.url(), waitUntilReady: false, connectTimeoutMs: 1000 });
+    try {
+      await expect.poll(async () => (await fresh.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'"))[0]!.n, { timeout: 10_000 }).toBeGreaterThan(0);
+      await fresh.terminate("ordergraph");
+      await blocker.query("rollback");
+      await blocker.end();
+      await Promise.race([starting.ready, sleep(15_000).then(() => Promise.reject(new Error("never became ready")))]);
+      const response = await fetch(starting.url, { method: "POST", headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION }, body: JSON.stringify({ query: "{ users { totalCount } }" }) });
+      expect(await response.json()).toEqual({ data: { users: { totalCount: 0 } } });
+    } finally {
+      await starting.close();
+    }
+  } finally {
+    await fresh.destroy();
+  }
+}, 60_000);
+
+it("on SIGTERM while PostgreSQL is frozen, still exits 0 within SHUTDOWN_TIMEOUT_MS", async () => {
+  const server = startServerProcess({ DATABASE_URL: cluster.url(), SHUTDOWN_TIMEOUT_MS: "5000", OPERATION_TIMEOUT_MS: "2000", DATABASE_POOL_SIZE: "4" });
+  const url = await server.ready;
+  const query = () =>
+    fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION }, body: JSON.stringify({ query: "{ orders(first: 1) { nodes { id } } }" }) })
+      .then((response) => response.status)
+      .catch(() => 0);
+  expect(await query()).toBe(200);
+  await cluster.pause();
+  try {
+    const inFlight = query(); // waits on the frozen database
+    await sleep(200);
+    const signalled = Date.now();
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(6000);
+    expect(await inFlight).toBe(200); // answered (with OPERATION_TIMEOUT), not cut
+    expect(server.output.join("\n")).not.toMatch(/killed by timeout/);
+  } finally {
+    await cluster.resume();
+  }
+  await servesAgain();
+}, 30_000);
+

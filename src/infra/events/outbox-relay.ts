@@ -18,6 +18,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { sql, type Kysely } from "kysely";
 import pg from "pg";
+import { endWithin } from "../postgres/connection.ts";
 import type { Logger } from "../../logger.ts";
 import { eventFromRow, OUTBOX_CHANNEL, OUTBOX_COLUMNS, type OutboxRow } from "../mikro-orm/outbox-repository.ts";
 import { InvalidEventError, toCloudEvent, type CloudEvent } from "./cloud-event.ts";
@@ -246,7 +247,7 @@ function listen(databaseUrl: string, onNotify: () => void, logger: Logger) {
   let attempt = 0;
   const connect = async () => {
     if (stopped) return;
-    const current = new pg.Client({ connectionString: databaseUrl, application_name: "ordergraph-outbox-listener" });
+    const current = new pg.Client({ connectionString: databaseUrl, application_name: "ordergraph-outbox-listener", keepAlive: true, connectionTimeoutMillis: 5000 });
     client = current;
     let failed = false;
     const retry = () => {
@@ -280,7 +281,7 @@ function listen(databaseUrl: string, onNotify: () => void, logger: Logger) {
     async stop() {
       stopped = true;
       clearTimeout(retryTimer);
-      await client?.end().catch(() => {});
+      await endWithin(client, 1000);
     },
   };
 }

@@ -28,12 +28,16 @@ type QueryArgs = [config: unknown, values?: unknown, callback?: unknown];
 
 /**
  * A `pg.Client` class (for the pool's `Client` option) whose statements honour deadlines, and
- * which the pool discards when it comes back inside a transaction: whatever the layers above
- * did, a connection with an open or failed transaction is never handed to the next caller.
+ * which the pool discards when it comes back inside a transaction (whatever the layers above
+ * did, a connection with an open or failed transaction is never handed to the next caller) or
+ * after a cancel request was sent for it (a cancel travels on its own connection and may arrive
+ * after the statement it was meant for, when it would cancel the next caller's).
  */
 export function guardedClient(guard: StatementGuard): typeof pg.Client {
   return class GuardedClient extends pg.Client {
     #release?: (error?: Error | boolean) => void;
+    /** Set once a cancel request went out: it may land on whatever runs next, so never reuse this connection. */
+    #cancelSent = false;
 
     // pg-pool assigns `release` at every checkout; releasing with an error discards the client.
     set release(release: (error?: Error | boolean) => void) {
@@ -42,7 +46,8 @@ export function guardedClient(guard: StatementGuard): typeof pg.Client {
     get release(): (error?: Error | boolean) => void {
       return (error) => {
         const status = (this as unknown as { _txStatus?: string | null })._txStatus;
-        this.#release?.(error ?? (status === "T" || status === "E" ? new Error("released inside a transaction") : undefined));
+        const discard = this.#cancelSent ? "a cancel request was sent on it" : status === "T" || status === "E" ? "released inside a transaction" : undefined;
+        this.#release?.(error ?? (discard ? new Error(discard) : undefined));
       };
     }
 
@@ -75,6 +80,7 @@ export function guardedClient(guard: StatementGuard): typeof pg.Client {
     #cancel(): void {
       const self = this as unknown as { processID: number | null; secretKey: number | null; host: string; port: number };
       if (typeof self.processID !== "number" || typeof self.secretKey !== "number") return;
+      this.#cancelSent = true;
       const message = Buffer.alloc(16);
       message.writeInt32BE(16, 0);
       message.writeInt32BE(80877102, 4);

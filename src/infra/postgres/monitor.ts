@@ -5,6 +5,7 @@
  * The connection is opened on first use and again after any failure.
  */
 import pg from "pg";
+import { destroyConnection, endWithin } from "./connection.ts";
 
 export interface OutboxStats {
   /** Committed events not yet published. */
@@ -27,12 +28,19 @@ export function createDatabaseMonitor(databaseUrl: string, options: { timeoutMs?
   let connection: Promise<pg.Client> | undefined;
   let closed = false;
 
-  const drop = (client: pg.Client) => {
-    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-  };
   const connect = (): Promise<pg.Client> => {
     if (connection) return connection;
-    const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, application_name: "ordergraph-monitor", keepAlive: true });
+    const client = new pg.Client({
+      connectionString: databaseUrl,
+      connectionTimeoutMillis: timeoutMs,
+      application_name: "ordergraph-monitor",
+      keepAlive: true,
+      // The server gives up first (a lock, a slow plan), so the connection stays usable; it also
+      // stops working for this client if the client goes away.
+      statement_timeout: Math.floor(timeoutMs * 0.75),
+      lock_timeout: Math.floor(timeoutMs / 2),
+      options: "-c client_connection_check_interval=1000",
+    });
     const opening = client.connect().then(() => client);
     const forget = () => {
       if (connection === opening) connection = undefined;
@@ -47,23 +55,31 @@ export function createDatabaseMonitor(databaseUrl: string, options: { timeoutMs?
     if (closed) throw new Error("the database monitor is closed");
     const current = connect();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`)), timeoutMs)));
+    let answered = true;
+    const timedOut = new Promise<never>((_, reject) => (timer = setTimeout(() => {
+      answered = false;
+      reject(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`));
+    }, timeoutMs)));
     try {
       const client = await Promise.race([current, timedOut]);
       return (await Promise.race([client.query(text), timedOut])).rows as Row[];
     } catch (error) {
-      // A connection that failed or hung is not trusted again.
-      if (connection === current) connection = undefined;
-      void current.then(drop, () => {});
+      // A connection that did not answer is not trusted again (an error it answered with is fine).
+      if (!answered) {
+        if (connection === current) connection = undefined;
+        void current.then(destroyConnection, () => {});
+      }
       throw error;
     } finally {
       clearTimeout(timer);
     }
   };
+  /** Concurrent probes share one `select 1`: a flood of them costs one query. */
+  let pinging: Promise<void> | undefined;
 
   return {
-    async ping() {
-      await query("select 1");
+    ping() {
+      return (pinging ??= query("select 1").then(() => undefined).finally(() => (pinging = undefined)));
     },
     async outboxStats() {
       const [row] = await query<{ backlog: number; lag: number | null; dead: number }>(
@@ -78,7 +94,7 @@ export function createDatabaseMonitor(databaseUrl: string, options: { timeoutMs?
       closed = true;
       const current = connection;
       connection = undefined;
-      await current?.then((client) => client.end(), () => {});
+      await current?.then((client) => endWithin(client, 1000), () => {});
     },
   };
 }
