@@ -182,6 +182,16 @@ describe("a Redis outage", () => {
   }, 30_000);
 });
 
+describe("resume points", () => {
+  it("answers RESUME_POINT_EXPIRED for an event older than everything kept, so the client refetches", async () => {
+    // A UUIDv7 from 2024: older than any event this database keeps.
+    const expired = subscribe(instance.websocketUrl, "subscription($after: ID) { orderEvents(after: $after) { id } }", { after: "01900000-0000-7000-8000-000000000000" });
+    const failure = await expired.waitFor(1, 3000).catch((error: Error) => error.message);
+    expect(failure).toMatch(/RESUME_POINT_EXPIRED/);
+    await expired.close();
+  });
+});
+
 describe("subscription limits", () => {
   it("refuses a subscription over the per-connection limit and keeps the connection usable", async () => {
     const { createClient } = await import("graphql-ws");
@@ -234,5 +244,28 @@ describe("shared fan-out", () => {
       await shared.close();
     }
   }, 30_000);
+});
+
+describe("the per-user subscription limit", () => {
+  it("counts a caller's subscriptions across its connections on the instance", async () => {
+    const limited = await startTestInstance({ databaseUrl: db.url, migrate: false, redisUrl: redis.url, channelPrefix, subscriptionLimits: { perConnection: 10, perUser: 2 } });
+    try {
+      const first = subscribe(limited.websocketUrl, "subscription { userEvents { id } }");
+      const second = subscribe(limited.websocketUrl, "subscription { orderEvents { id } }");
+      await Promise.all([first.started, second.started]);
+      await sleep(200);
+      const third = subscribe(limited.websocketUrl, "subscription { orderEvents { id status } }");
+      expect(await third.waitFor(1, 3000).catch((error: Error) => error.message)).toMatch(/TOO_MANY_SUBSCRIPTIONS/);
+      await first.close();
+      await sleep(200);
+      const fourth = subscribe(limited.websocketUrl, "subscription { userEvents { id type } }");
+      await fourth.started;
+      await sleep(300);
+      expect(fourth.errors).toEqual([]);
+      await Promise.all([second.close(), third.close(), fourth.close()]);
+    } finally {
+      await limited.close();
+    }
+  });
 });
 
