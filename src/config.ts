@@ -129,10 +129,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
   const parsed = ConfigSchema.safeParse(present);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+    // One line per variable (its first problem), never echoing a secret or a URL's password.
+    const firstIssues = new Map<string, string>();
+    for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? "?");
-      return `  ${name}=${JSON.stringify(env[name] ?? "")}: ${issue.message}`;
-    });
+      if (!firstIssues.has(name)) firstIssues.set(name, issue.message);
+    }
+    const lines = [...firstIssues].map(([name, message]) => `  ${name}${shownValue(name, env[name])}: ${message}`);
     throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join("\n")}`);
   }
   const c = parsed.data;
@@ -202,6 +205,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustedProxyHops: c.TRUSTED_PROXY_HOPS,
   };
+}
+
+const SECRETS = new Set(["AUTH_JWT_SECRET", "AUTH_JWT_PUBLIC_KEY"]);
+const URLS = new Set(["DATABASE_URL", "REDIS_URL"]);
+
+/** How a bad value is shown in an error: secrets not at all, URLs without their password. */
+function shownValue(name: string, value: string | undefined): string {
+  if (value === undefined || SECRETS.has(name)) return "";
+  if (!URLS.has(name)) return `=${JSON.stringify(value)}`;
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = "***";
+    return `=${JSON.stringify(url.toString())}`;
+  } catch {
+    return " (not a URL; value not shown)";
+  }
 }
 
 const corsOrigins = (value: string): "*" | readonly string[] | false => (value === "*" ? "*" : value === "none" ? false : value.split(","));

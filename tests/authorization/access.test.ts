@@ -128,6 +128,19 @@ describe("mutations", () => {
     expect(code(await call("anonymous", deactivate(ids.alice)))).toBe("UNAUTHENTICATED");
   });
 
+  it("updateUser: a deactivated customer can no longer change their account (USER_DEACTIVATED); an administrator still can", async () => {
+    const created = await call("admin", `mutation { createUser(input: { email: "leaving@example.com", name: "Leaving" }) { user { id } } }`);
+    const leaving: string = created.body.data.createUser.user.id;
+    await call("admin", `mutation { deactivateUser(input: { id: "${leaving}" }) { user { status } } }`);
+    const response = await fetch(instance.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: bearer(await customerToken(raw(leaving))) },
+      body: JSON.stringify({ query: update(leaving) }),
+    });
+    expect(((await response.json()) as any).data.updateUser).toEqual({ user: null, errors: [{ code: "USER_DEACTIVATED" }] });
+    expect((await call("admin", update(leaving))).body.data.updateUser).toEqual({ user: { name: "Renamed" }, errors: [] });
+  });
+
   it("placeOrder: for oneself only; for someone else it fails as NOT_FOUND", async () => {
     expect((await call("alice", place(ids.alice))).body.data.placeOrder.errors).toEqual([]);
     expect((await call("alice", place(ids.bob))).body.data.placeOrder).toEqual({ order: null, errors: [{ code: "NOT_FOUND" }] });

@@ -1,10 +1,10 @@
 /** The server as `npm start` runs it: its own process, real port, signals and exit codes. */
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createTokenVerifier } from "../../src/infra/auth/token-verifier.ts";
 import { ADMIN_AUTHORIZATION, TEST_JWT_SECRET } from "../support/auth.ts";
 import { startServerProcess } from "../support/server-process.ts";
@@ -70,6 +70,39 @@ describe("authentication set-up", () => {
     const verified = await verify(minted);
     expect(verified.viewer).toEqual({ kind: "customer", userId: "01900000-0000-7000-8000-0000000000c1" });
     expect(verified.expiresAt - Date.now()).toBeGreaterThan(14 * 60_000);
+
+    // The global ID the API shows works too; anything else is refused with a clear message.
+    const run = (sub: string) =>
+      spawnSync(process.execPath, ["--import", "tsx", "src/cli/token.ts", "--sub", sub], {
+        cwd: new URL("../../", import.meta.url),
+        env: { ...process.env, AUTH_JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: "test" },
+        encoding: "utf8",
+      });
+    const byGlobalId = run(Buffer.from("User:01900000-0000-7000-8000-0000000000c1").toString("base64url"));
+    expect((await verify(byGlobalId.stdout.trim())).viewer).toEqual({ kind: "customer", userId: "01900000-0000-7000-8000-0000000000c1" });
+    const orderId = run(Buffer.from("Order:01900000-0000-7000-8000-0000000000c1").toString("base64url"));
+    expect(orderId.status).toBe(2);
+    expect(orderId.stderr).toMatch(/--sub must be a user's id/);
+  });
+});
+
+describe("an old Node", () => {
+  const check = (version: string) =>
+    spawnSync(
+      process.execPath,
+      ["-e", `Object.defineProperty(process, "versions", { value: { ...process.versions, node: "${version}" } }); Object.defineProperty(process, "version", { value: "v${version}" }); require("./scripts/require-node.cjs")`],
+      { cwd: new URL("../../", import.meta.url), encoding: "utf8" },
+    );
+
+  it("stops npm start, npm test and the CLIs at once, saying which Node is needed and how to get it", () => {
+    const old = check("20.11.1");
+    expect(old.status).toBe(1);
+    expect(old.stderr).toMatch(/^ordergraph needs Node 24 \(this is v20\.11\.1\)\.\nInstall Node 24/);
+    expect(check(process.versions.node).status).toBe(0);
+    const scripts = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).scripts as Record<string, string>;
+    for (const name of ["start", "dev", "test", "start:prod", "db:migrate", "db:migration:create", "db:seed", "token"]) {
+      expect(scripts[`pre${name}`]).toBe("node scripts/require-node.cjs");
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import type { IdGenerator } from "../shared/ids.ts";
 import { ConcurrentUpdateError, UniquenessViolationError } from "../shared/persistence-errors.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import type { UnitOfWork } from "../shared/unit-of-work.ts";
-import { changeUser, deactivate, emailKey, newUser, parseEmail, parseName, type User } from "./user.ts";
+import { changeUser, deactivate, emailKey, newUser, parseEmail, parseName, UserStatus, type User } from "./user.ts";
 import type { UserFilter, UserPageQuery, UserRepository } from "./user-repository.ts";
 
 export interface UserServiceDeps {
@@ -100,6 +100,10 @@ export function createUserService({ users, unitOfWork, clock, newId, viewer }: U
           const user = await tx.users.getOne(input.id);
           if (!user) return err(userNotFound());
           if (input.expectedVersion != null && input.expectedVersion !== user.version) return err(versionConflict(user));
+          // A deactivated customer can no longer change their account; an administrator still can.
+          if (user.status === UserStatus.DEACTIVATED && viewer.kind === "customer") {
+            return err(domainError(DomainErrorCode.USER_DEACTIVATED, "The user is deactivated and cannot be changed.", ["id"]));
+          }
           const next = changeUser(user, { email: email?.value, name: name?.value }, clock.now());
           if (!next) return ok(user);
           if (emailKey(next.email) !== emailKey(user.email)) {
