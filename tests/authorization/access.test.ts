@@ -137,7 +137,7 @@ describe("mutations", () => {
       headers: { "content-type": "application/json", authorization: bearer(await customerToken(raw(leaving))) },
       body: JSON.stringify({ query: update(leaving) }),
     });
-    expect(((await response.json()) as any).data.updateUser).toEqual({ user: null, errors: [{ code: "USER_DEACTIVATED" }] });
+    expect(((await response.json())).data.updateUser).toEqual({ user: null, errors: [{ code: "USER_DEACTIVATED" }] });
     expect((await call("admin", update(leaving))).body.data.updateUser).toEqual({ user: { name: "Renamed" }, errors: [] });
   });
 
