@@ -90,15 +90,32 @@ function parseCursor(cursor: string): [string, string | number, string] | null {
   return null;
 }
 
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|([+-])(\d{2})(?::?(\d{2}))?)$/;
+
+/**
+ * A timestamp PostgreSQL accepts as it is: a real calendar date in years 1–9999 (so no
+ * 2024-02-30 rolled over into March, no year 0), a time of day without leap seconds, and an
+ * offset within PostgreSQL's ±15:59.
+ */
+function validTimestamp(value: string): boolean {
+  const parts = TIMESTAMP.exec(value);
+  if (!parts) return false;
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  date.setUTCFullYear(year); // Date.UTC maps years 0–99 to 1900–1999
+  const realDate = year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  const offsetOk = parts[8] === "Z" || (Number(parts[10]) <= 15 && Number(parts[11] ?? 0) <= 59);
+  return realDate && hour <= 23 && minute <= 59 && second <= 59 && offsetOk;
+}
 
 function validValue(kind: CursorValueKind, value: unknown): value is string | number {
   switch (kind) {
     case "timestamp":
-      return typeof value === "string" && TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value.replace(" ", "T").replace(/([+-]\d{2})$/, "$1:00")));
+      return typeof value === "string" && validTimestamp(value);
     case "integer":
       return typeof value === "number" && Number.isSafeInteger(value);
     case "text":
-      return typeof value === "string" && value.length <= 1000;
+      // PostgreSQL text cannot hold NUL; a lone surrogate is not text at all.
+      return typeof value === "string" && value.length <= 1000 && !value.includes("\u0000") && value.isWellFormed();
   }
 }

@@ -61,6 +61,22 @@ const cases: { name: string; send: () => Promise<Response>; status: number; code
   { name: "a cost bomb through variables", send: () => sendQuery("query($n: Int) { users(first: $n) { nodes { orders(first: $n) { nodes { items { sku } } } } } }", { n: 100 }), status: 400, code: "OPERATION_LIMIT_EXCEEDED" },
   { name: "introspection (off in production)", send: () => sendQuery("{ __schema { types { name } } }"), status: 400, code: "GRAPHQL_VALIDATION_FAILED" },
   { name: "a malformed cursor", send: () => sendQuery('{ users(after: "not-a-cursor") { totalCount } }'), status: 200, code: "BAD_USER_INPUT" },
+  ...[
+    ["a cursor with February 30th", "User:CREATED_AT:ASC", "2024-02-30 10:00:00+00"],
+    ["a cursor in year 0", "User:CREATED_AT:ASC", "0000-01-01 00:00:00+00"],
+    ["a cursor with offset +23:59", "User:CREATED_AT:ASC", "2024-01-01 10:00:00+23:59"],
+    ["a cursor with offset +16", "User:CREATED_AT:ASC", "2024-01-01 10:00:00+16"],
+    ["a text cursor with a NUL", "User:NAME:ASC", "a\u0000b"],
+  ].map(([name, scope, value]) => ({
+    name: name!,
+    send: () => {
+      const cursor = Buffer.from(JSON.stringify([scope, value, "01900000-0000-7000-8000-000000000001"])).toString("base64url");
+      const orderBy = scope!.includes("NAME") ? "orderBy: { field: NAME, direction: ASC }, " : "";
+      return sendQuery(`{ users(${orderBy}after: "${cursor}") { totalCount nodes { id } } }`);
+    },
+    status: 200,
+    code: "BAD_USER_INPUT",
+  })),
   { name: "a malformed ID", send: () => sendQuery('{ user(id: "1 OR 1=1") { id } }'), status: 200, code: "BAD_USER_INPUT" },
   { name: "a NUL character", send: () => sendQuery(createUser("nul\u0000byte")), status: 200, code: "BAD_USER_INPUT" },
   {

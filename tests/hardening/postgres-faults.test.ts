@@ -318,3 +318,20 @@ it("on SIGTERM while PostgreSQL is frozen, still exits 0 within SHUTDOWN_TIMEOUT
   await servesAgain();
 }, 30_000);
 
+it("answers a mutation blocked on row locks with the documented, retryable OPERATION_TIMEOUT", async () => {
+  const blocker = new pg.Client({ connectionString: cluster.url() });
+  await blocker.connect();
+  await blocker.query("begin");
+  await blocker.query("select 1 from users for update");
+  try {
+    const answer = await graphql(`mutation($id: ID!) { updateUser(input: { id: $id, name: "Blocked" }) { user { name } errors { code } } }`, { id: userId });
+    expect(codesOf(answer)).toEqual(["OPERATION_TIMEOUT"]);
+    expect(answer.ms).toBeLessThan(OPERATION_TIMEOUT_MS + 2000 + 1500);
+  } finally {
+    await blocker.query("rollback");
+    await blocker.end();
+  }
+  const retried = await graphql(`mutation($id: ID!) { updateUser(input: { id: $id, name: "Blocked" }) { user { name } errors { code } } }`, { id: userId });
+  expect(retried.body.data?.updateUser).toEqual({ user: { name: "Blocked" }, errors: [] });
+}, 30_000);
+
