@@ -26,9 +26,10 @@ import { createMetrics, type Metrics } from "./plugins/metrics.ts";
 import { useNulGuard } from "./plugins/nul-guard.ts";
 import { useObservability } from "./plugins/observability.ts";
 import { useOperationLimits, type OperationLimits } from "./plugins/operation-limits.ts";
+import { safeError } from "./plugins/safe-error.ts";
 import { useOperationBudget } from "./plugins/operation-budget.ts";
 import { createSharedSubscriptions, groupKeyOf, type SharedSubscriber } from "./transport/shared-subscriptions.ts";
-import { useRequestBodyLimit } from "./plugins/request-limits.ts";
+import { MAX_VARIABLE_DEPTH, nestedDeeperThan, useRequestBodyLimit, useVariableDepthLimit, variablesTooDeepError } from "./plugins/request-limits.ts";
 import { operationsOf, selectedOperation } from "./plugins/selected-operation.ts";
 
 export interface AppDeps {
@@ -152,11 +153,12 @@ export function createApp(deps: AppDeps): App {
     },
     // GraphiQL's assets are served from this package, not a CDN, so it works offline.
     renderGraphiQL,
+    // yoga logs (message, ...details) or an Error: one readable line either way.
     logging: {
-      debug: (...args) => logger.debug(args),
-      info: (...args) => logger.info(args),
-      warn: (...args) => logger.warn(args),
-      error: (...args) => logger.error(args),
+      debug: (...args) => logger.debug(...yogaLogLine(args)),
+      info: (...args) => logger.info(...yogaLogLine(args)),
+      warn: (...args) => logger.warn(...yogaLogLine(args)),
+      error: (...args) => logger.error(...yogaLogLine(args)),
     },
     // Our own plugin masks resolver errors (with request ids); yoga's masking remains for the
     // rest, and only in development does it attach details.
@@ -190,6 +192,7 @@ export function createApp(deps: AppDeps): App {
         graphqlPath: GRAPHQL_PATH,
       }),
       useRequestBodyLimit(deps.maxBodyBytes ?? MIB),
+      useVariableDepthLimit(),
       // Browsers send a JSON POST only after a CORS preflight; anything a page could send without
       // one (a GET, a form post) must carry this header, which a cross-site page cannot add.
       useCSRFPrevention({ requestHeaders: ["x-graphql-csrf", "graphql-preflight"] }),
@@ -299,6 +302,7 @@ export function createApp(deps: AppDeps): App {
       return sharedSubscriptions.subscribe(shared.key, () => Promise.resolve(rootValue.subscribe(args)), shared.subscriber) as never;
     },
     onSubscribe: async (ctx, id, payload) => {
+      if (payload.variables && nestedDeeperThan(payload.variables, MAX_VARIABLE_DEPTH)) return [variablesTooDeepError()];
       // Counted with this one (graphql-ws registers an operation before this hook runs).
       if (Object.keys(ctx.subscriptions).length > perConnection) return tooMany("connection", perConnection);
       if (operationsOf(connectionsByCaller.get(callerOf(ctx.extra.viewer!)) ?? []) > perUser) return tooMany("user", perUser);
@@ -380,3 +384,12 @@ query FirstUsers {
 # Open a second tab with a subscription, then run a mutation here:
 # subscription { orderEvents { id type status order { id total { amount } } } }
 `;
+
+/** pino's (object, message) for what yoga logs: an error as `err` (scrubbed), other details as `details`. */
+function yogaLogLine(args: unknown[]): [Record<string, unknown>, string] {
+  const error = args.find((arg): arg is Error => arg instanceof Error);
+  const message = typeof args[0] === "string" ? args[0] : (error?.message ?? "yoga");
+  const details = args.filter((arg) => arg !== error && arg !== args[0] && arg !== undefined);
+  return [{ ...(error ? { err: safeError(error) } : {}), ...(details.length ? { details } : {}) }, message];
+}
+

@@ -1,8 +1,38 @@
 /**
- * Requests larger than the body limit are refused with 413 before their body is read; a POST
- * without a Content-Length (chunked) is refused with 411, since its size is unknown up front.
+ * Limits on the request itself, before any GraphQL work:
+ * - Requests larger than the body limit are refused with 413 before their body is read; a POST
+ *   without a Content-Length (chunked) is refused with 411, since its size is unknown up front.
+ * - Variables nested deeper than any input type of the schema allows (a 100 KB `[[[…]]]` is
+ *   50,000 levels) are refused with 400 BAD_USER_INPUT before anything walks them recursively.
  */
+import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
+
+/** Deeper than any input the schema takes (its deepest is a few levels). */
+export const MAX_VARIABLE_DEPTH = 32;
+
+/** Whether `value` nests arrays or objects deeper than `maxDepth` (checked without recursion). */
+export function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [current, depth] = item;
+    if (current === null || typeof current !== "object") continue;
+    if (depth >= maxDepth) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+export const variablesTooDeepError = () =>
+  new GraphQLError(`Variables must not nest deeper than ${MAX_VARIABLE_DEPTH} levels.`, { extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } });
+
+export function useVariableDepthLimit(): Plugin {
+  return {
+    onParams({ params, setResult }) {
+      if (params.variables && nestedDeeperThan(params.variables, MAX_VARIABLE_DEPTH)) setResult({ errors: [variablesTooDeepError()] });
+    },
+  };
+}
 
 export function useRequestBodyLimit(maxBytes: number): Plugin {
   const refuse = (status: number, message: string) =>

@@ -77,6 +77,13 @@ const cases: { name: string; send: () => Promise<Response>; status: number; code
     status: 200,
     code: "BAD_USER_INPUT",
   })),
+  {
+    name: "a variable nested 50,000 levels deep (anonymous)",
+    send: () =>
+      post(`{"query":"query($x: Int) { viewer { id } }","variables":{"x":${"[".repeat(50_000)}${"]".repeat(50_000)}}}`, { "content-type": "application/json", accept: "application/graphql-response+json" }),
+    status: 400,
+    code: "BAD_USER_INPUT",
+  },
   { name: "a malformed ID", send: () => sendQuery('{ user(id: "1 OR 1=1") { id } }'), status: 200, code: "BAD_USER_INPUT" },
   { name: "a NUL character", send: () => sendQuery(createUser("nul\u0000byte")), status: 200, code: "BAD_USER_INPUT" },
   {
@@ -123,6 +130,22 @@ describe("bad input", () => {
     expect(created.data.createUser.errors).toEqual([]);
     const found = await (await sendQuery("query($s: String) { users(first: 5, filter: { search: $s }) { nodes { name } } }", { s: name })).json();
     expect(found.data.users.nodes).toEqual([{ name }]);
+  });
+});
+
+describe("ill-formed text", () => {
+  it("refuses a lone surrogate with VALIDATION_FAILED, and an update that changes nothing changes nothing", async () => {
+    const created = (await (await sendQuery(createUser("Surrogate", "surrogate@example.com"))).json()) as any;
+    const id: string = created.data.createUser.user.id;
+    const update = (name: string) =>
+      sendQuery(`mutation($id: ID!, $name: String!) { updateUser(input: { id: $id, name: $name }) { user { name version } errors { code field } } }`, { id, name }).then(
+        (response) => response.json() as Promise<any>,
+      );
+    const events = async () => (await db.orm.em.fork().execute<{ n: number }[]>("select count(*)::int as n from outbox_events where aggregate_id = ?", [Buffer.from(id, "base64url").toString().split(":")[1]]))[0]!.n;
+    const before = await events();
+    expect((await update("bad \ud800 name")).data.updateUser).toEqual({ user: null, errors: [{ code: "VALIDATION_FAILED", field: ["input", "name"] }] });
+    expect((await update("Surrogate")).data.updateUser).toEqual({ user: { name: "Surrogate", version: 1 }, errors: [] });
+    expect(await events()).toBe(before);
   });
 });
 

@@ -33,6 +33,29 @@ it.each([
   await sub.close();
 });
 
+it("refuses variables nested 20,000 levels deep with BAD_USER_INPUT and keeps the socket usable", async () => {
+  const socket = new WebSocket(instance.websocketUrl, "graphql-transport-ws");
+  await once(socket, "open");
+  const messages: { id?: string; type: string; payload?: unknown }[] = [];
+  socket.on("message", (data: Buffer) => messages.push(JSON.parse(data.toString("utf8")) as (typeof messages)[number]));
+  socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: ADMIN_AUTHORIZATION } }));
+  const until = async (predicate: () => boolean) => {
+    for (let waited = 0; !predicate(); waited += 20) {
+      if (waited > 3000) throw new Error(`no such message: ${JSON.stringify(messages)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  await until(() => messages.some((message) => message.type === "connection_ack"));
+  const deep = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
+  socket.send(`{"id":"1","type":"subscribe","payload":{"query":"query($x: Int) { __typename }","variables":{"x":${deep}}}}`);
+  await until(() => messages.some((message) => message.id === "1"));
+  expect(JSON.stringify(messages.find((message) => message.id === "1"))).toMatch(/"type":"error".*BAD_USER_INPUT/);
+  socket.send(JSON.stringify({ id: "2", type: "subscribe", payload: { query: "{ __typename }" } }));
+  await until(() => messages.some((message) => message.id === "2" && message.type === "next"));
+  expect(socket.readyState).toBe(WebSocket.OPEN);
+  socket.close();
+});
+
 it("closes a socket that sends a message over the size limit with 1009", async () => {
   const socket = new WebSocket(instance.websocketUrl, "graphql-transport-ws");
   await once(socket, "open");

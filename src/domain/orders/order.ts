@@ -1,5 +1,6 @@
 import { domainError, DomainErrorCode, type DomainError } from "../shared/domain-error.ts";
 import { err, ok, type Result } from "../shared/result.ts";
+import { ILL_FORMED_TEXT } from "../shared/text.ts";
 import { isSupportedCurrency, lineTotalCents, MAX_TOTAL_CENTS, SUPPORTED_CURRENCIES, type Currency } from "./money.ts";
 import { nextStatus, OrderStatus, type OrderTransition } from "./order-status-machine.ts";
 
@@ -75,10 +76,12 @@ function parseItem(item: OrderItemInput, field: string[], errors: DomainError[])
   const sku = item.sku.trim();
   const name = item.name.trim();
   const { maxSkuLength, maxItemNameLength, maxQuantity, maxUnitPriceCents } = ORDER_LIMITS;
-  if (sku.length === 0 || sku.length > maxSkuLength) {
+  if (!sku.isWellFormed()) errors.push(invalid(ILL_FORMED_TEXT, [...field, "sku"]));
+  else if (sku.length === 0 || sku.length > maxSkuLength) {
     errors.push(invalid(`SKU must be 1 to ${maxSkuLength} characters.`, [...field, "sku"]));
   }
-  if (name.length === 0 || name.length > maxItemNameLength) {
+  if (!name.isWellFormed()) errors.push(invalid(ILL_FORMED_TEXT, [...field, "name"]));
+  else if (name.length === 0 || name.length > maxItemNameLength) {
     errors.push(invalid(`Item name must be 1 to ${maxItemNameLength} characters.`, [...field, "name"]));
   }
   if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > maxQuantity) {
@@ -119,6 +122,7 @@ export function transitionOrder(
     return err(domainError(DomainErrorCode.INVALID_TRANSITION, `Cannot ${transition} an order that is ${order.status}.`));
   }
   const reason = options.reason?.trim() || null;
+  if (reason !== null && !reason.isWellFormed()) return err(invalid(ILL_FORMED_TEXT, ["reason"]));
   if (reason !== null && reason.length > ORDER_LIMITS.maxCancellationReasonLength) {
     return err(invalid(`Reason must be at most ${ORDER_LIMITS.maxCancellationReasonLength} characters.`, ["reason"]));
   }

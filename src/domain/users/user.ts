@@ -1,5 +1,6 @@
 import { domainError, DomainErrorCode, type DomainError } from "../shared/domain-error.ts";
 import { err, ok, type Result } from "../shared/result.ts";
+import { ILL_FORMED_TEXT } from "../shared/text.ts";
 
 export const UserStatus = { ACTIVE: "ACTIVE", DEACTIVATED: "DEACTIVATED" } as const;
 export type UserStatus = (typeof UserStatus)[keyof typeof UserStatus];
@@ -26,6 +27,7 @@ const EMAIL = /^[^\s@\p{Cc}]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+
 
 export function parseEmail(raw: string, field: readonly string[]): Result<string> {
   const email = raw.trim();
+  if (!email.isWellFormed()) return err(invalid(ILL_FORMED_TEXT, field));
   if (email.length === 0) return err(invalid("Email must not be empty.", field));
   if (email.length > EMAIL_MAX_LENGTH) return err(invalid(`Email must be at most ${EMAIL_MAX_LENGTH} characters.`, field));
   if (!EMAIL.test(email)) return err(invalid("Email must be an address like name@example.com.", field));
@@ -34,6 +36,7 @@ export function parseEmail(raw: string, field: readonly string[]): Result<string
 
 export function parseName(raw: string, field: readonly string[]): Result<string> {
   const name = raw.trim();
+  if (!name.isWellFormed()) return err(invalid(ILL_FORMED_TEXT, field));
   if (name.length === 0) return err(invalid("Name must not be empty.", field));
   if (name.length > NAME_MAX_LENGTH) return err(invalid(`Name must be at most ${NAME_MAX_LENGTH} characters.`, field));
   if (/\p{Cc}/u.test(name)) return err(invalid("Name must not contain control characters.", field));
