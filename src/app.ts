@@ -369,7 +369,9 @@ const isCompilable = (document: DocumentNode, operationName: string | null | und
 const isQuery = (document: DocumentNode, operationName: string | null | undefined) =>
   selectedOperation(document, operationName)?.operation === OperationTypeNode.QUERY;
 
-const GRAPHIQL_DEFAULT_QUERY = `# Welcome to ordergraph. Try:
+const GRAPHIQL_DEFAULT_QUERY = `# Welcome to ordergraph. An empty database shows nothing: fill it with demo data with
+#   npm run db:seed            (npm run db:seed -- --reset after you created users here)
+# Then try:
 query FirstUsers {
   users(first: 5) {
     totalCount

@@ -86,6 +86,33 @@ describe("authentication set-up", () => {
   });
 });
 
+describe("seeding", () => {
+  const seed = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ["--import", "tsx", "src/cli/seed.ts", "--users", "3", "--orders-per-user", "1", ...args], {
+      cwd: new URL("../../", import.meta.url),
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", DATABASE_URL: db.url, AUTH_JWT_SECRET: TEST_JWT_SECRET, ...env },
+      encoding: "utf8",
+    });
+
+  it("fills an empty database, refuses a used one unless --reset, says what --reset deleted, and never resets in production", async () => {
+    await db.truncate();
+    expect(seed([]).stdout).toMatch(/seeded 3 users/);
+    const again = seed([]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/already has 3 users.*--reset/);
+    const reset = seed(["--reset"]);
+    expect(reset.status).toBe(0);
+    expect(reset.stdout).toMatch(/--reset: deleted 3 users, 3 orders and \d+ events/);
+    expect(reset.stdout).toMatch(/seeded 3 users/);
+    const production = seed(["--reset"], { NODE_ENV: "production" });
+    expect(production.status).toBe(1);
+    expect(production.stderr).toMatch(/--reset is refused in production/);
+    const [row] = await db.orm.em.fork().execute<{ n: number }[]>("select count(*)::int as n from users");
+    expect(row?.n).toBe(3);
+    await db.truncate();
+  }, 60_000);
+});
+
 describe("an old Node", () => {
   const check = (version: string) =>
     spawnSync(
