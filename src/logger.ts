@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
 
 export type { Logger };
 
@@ -22,10 +23,16 @@ export const REDACTED_PATHS = [
   "err.parameters",
 ];
 
-export const createLogger = (level: string, env = "development"): Logger =>
-  pino({
+/**
+ * JSON lines (for machines: production, tests, log shippers), or readable colored lines for a
+ * person at a terminal (pino-pretty, written synchronously so nothing is lost on exit).
+ */
+export const createLogger = (level: string, env = "development", format: "json" | "pretty" = "json"): Logger => {
+  const options = {
     level,
     base: { service: "ordergraph", env },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
-  });
+  };
+  return format === "pretty" ? pino(options, pretty({ sync: true, ignore: "pid,hostname,service,env", translateTime: "SYS:HH:MM:ss.l" })) : pino(options);
+};

@@ -12,7 +12,7 @@ import { startInstance, type Instance } from "./instance.ts";
 import { createLogger, type Logger } from "./logger.ts";
 
 async function main(config: Config): Promise<void> {
-  const logger = createLogger(config.logLevel, config.env);
+  const logger = createLogger(config.logLevel, config.env, config.logFormat);
   // Development without verification settings: a local secret, and tokens printed below.
   const devSecret = config.auth ? undefined : loadOrCreateDevSecret();
   const auth = config.auth ?? { secret: devSecret };
@@ -48,7 +48,9 @@ async function main(config: Config): Promise<void> {
     drainDelayMs: config.shutdownDrainDelayMs,
   });
 
+  let stopping = false;
   const shutdown: closeWithGrace.CloseWithGraceAsyncCallback = async ({ signal, err }) => {
+    stopping = true;
     if (err) logger.error({ err }, "shutting down after an unexpected error");
     else logger.info({ signal }, "shutting down: finishing in-flight requests");
     await instance.close();
@@ -58,6 +60,7 @@ async function main(config: Config): Promise<void> {
   closeWithGrace({ delay: config.shutdownTimeoutMs, logger: { error: (message: unknown) => logger.error(message) } }, shutdown);
 
   await instance.ready;
+  if (stopping) return; // stopped before it served: nothing was checked or applied to report
   if (config.migrateOnStart) {
     const applied = instance.appliedMigrations;
     logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : "database schema is up to date");
@@ -67,7 +70,7 @@ async function main(config: Config): Promise<void> {
   }
   if (devSecret && adminToken) await printDevTokens(instance, devSecret, adminToken, logger);
   logger.info(
-    { url: instance.url, database: database.description, events: instance.bus.kind, env: config.env },
+    { url: instance.url, database: database.description, events: instance.bus.kind },
     `serving ${instance.url}${config.graphiql ? " (GraphiQL in a browser)" : ""} on ${database.description}`,
   );
 }

@@ -4,7 +4,8 @@
  * an email are replaced before an error reaches the log.
  */
 const QUOTED = /'(?:[^']|'')*'/g;
-const EMAIL = /[^\s@'"(),]+@[^\s@'"(),]+\.[A-Za-z]{2,}/g;
+// Not across "/" or ":", so a stack frame's path (…/pkg@1.2.3/dist/index.js:6:16) stays readable.
+const EMAIL = /[^\s@'"(),/:]+@[^\s@'"(),/:]+\.[A-Za-z]{2,}/g;
 
 export const scrub = (text: string): string => text.replace(QUOTED, "'…'").replace(EMAIL, "<email>");
 

@@ -10,8 +10,9 @@ import type { Instance } from "../../src/instance.ts";
 import { ADMIN_TOKEN } from "../support/auth.ts";
 import { createUser, outboxDrained, placeOrder, startTestInstance } from "../support/instances.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { CHROMIUM_PATH } from "../support/system-requirements.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM = CHROMIUM_PATH;
 
 let db: TestDatabase;
 let instance: Instance;

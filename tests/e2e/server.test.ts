@@ -1,6 +1,7 @@
 /** The server as `npm start` runs it: its own process, real port, signals and exit codes. */
 import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { createServer } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -111,6 +112,36 @@ describe("seeding", () => {
     expect(row?.n).toBe(3);
     await db.truncate();
   }, 60_000);
+});
+
+describe("npm test on a fresh machine", () => {
+  it("names every missing system package, with how to install it", () => {
+    const probe = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "-e", "import('./tests/support/system-requirements.ts').then((m) => console.log(JSON.stringify(m.missingSystemRequirements())))"],
+      { cwd: new URL("../../", import.meta.url), env: { PATH: dirname(process.execPath), CHROMIUM_PATH: "/nonexistent/chromium" }, encoding: "utf8" },
+    );
+    const missing = JSON.parse(probe.stdout) as string[];
+    expect(missing).toHaveLength(2);
+    expect(missing[0]).toMatch(/^redis-server .*apt-get install redis-server.*brew install redis/);
+    expect(missing[1]).toMatch(/^Chromium at \/nonexistent\/chromium .*apt-get install chromium/);
+  });
+});
+
+describe("logs", () => {
+  it("are readable lines in development and one JSON object per line otherwise", () => {
+    const log = (env: string, format: string) =>
+      spawnSync(process.execPath, ["--import", "tsx", "-e", `import("./src/logger.ts").then((m) => m.createLogger("info", "${env}", "${format}").info({ url: "http://x" }, "serving http://x"))`], {
+        cwd: new URL("../../", import.meta.url),
+        encoding: "utf8",
+      }).stdout.trim();
+    const pretty = log("development", "pretty");
+    expect(pretty).toMatch(/INFO.*serving http:\/\/x/);
+    expect(() => JSON.parse(pretty)).toThrow();
+    const json = JSON.parse(log("production", "json")) as Record<string, unknown>;
+    expect(json).toMatchObject({ level: 30, msg: "serving http://x", env: "production", url: "http://x" });
+    expect(Object.keys(json).filter((key) => key === "env")).toHaveLength(1);
+  });
 });
 
 describe("an old Node", () => {

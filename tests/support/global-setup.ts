@@ -9,6 +9,7 @@ import pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../../src/infra/embedded-postgres.ts";
 import { migrateToLatest } from "../../src/infra/mikro-orm/migrate.ts";
 import { createOrm } from "../../src/infra/mikro-orm/orm.ts";
+import { missingSystemRequirements } from "./system-requirements.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -20,6 +21,10 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
+  const missing = missingSystemRequirements();
+  if (missing.length > 0) {
+    throw new Error(`npm test needs system packages that are missing:\n${missing.map((line) => `  - ${line}`).join("\n")}\n(see the README's quick start)`);
+  }
   let embedded: EmbeddedDatabase | undefined;
   let serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
   if (!serverUrl) {

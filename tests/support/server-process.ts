@@ -18,7 +18,7 @@ const root = new URL("../../", import.meta.url);
 export function startServerProcess(env: Record<string, string | undefined>, options: { cwd?: string | URL } = {}): ServerProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     cwd: options.cwd ?? root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: "0", AUTH_JWT_SECRET: TEST_JWT_SECRET, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", LOG_LEVEL: "info", LOG_FORMAT: "json", HOST: "127.0.0.1", PORT: "0", AUTH_JWT_SECRET: TEST_JWT_SECRET, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];

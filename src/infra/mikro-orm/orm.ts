@@ -50,6 +50,8 @@ export function ormConfig(options: OrmOptions): Options {
       snapshotOnMigrate: false,
       transactional: true,
       allOrNothing: true,
+      // The server and the CLI log what was applied, as their own lines (no console colours).
+      silent: true,
     },
     driverOptions: {
       ...(options.statementTimeoutMs
