@@ -343,6 +343,20 @@ export function createApp(deps: AppDeps): App {
       return errors.length > 0 ? errors : args;
     },
   };
+  // A client's protocol violation (an oversized or malformed frame) is the client's doing, not an
+  // internal error: ws already closes the socket with the right code (1009, 1002), so it is logged
+  // at debug instead of reaching graphql-ws, which would print it as "Internal error".
+  websocketServer.on("connection", (socket) => {
+    const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      const code = (args[0] as { code?: unknown } | undefined)?.code;
+      if (event === "error" && typeof code === "string" && code.startsWith("WS_ERR_")) {
+        logger.debug({ code }, "closed a WebSocket that broke the protocol");
+        return true;
+      }
+      return emit(event, ...args);
+    }) as typeof socket.emit;
+  });
   const disposable = useServer(options, websocketServer, keepAliveMs);
 
   return {

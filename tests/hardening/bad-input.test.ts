@@ -135,11 +135,11 @@ describe("bad input", () => {
 
 describe("ill-formed text", () => {
   it("refuses a lone surrogate with VALIDATION_FAILED, and an update that changes nothing changes nothing", async () => {
-    const created = (await (await sendQuery(createUser("Surrogate", "surrogate@example.com"))).json()) as any;
+    const created = (await (await sendQuery(createUser("Surrogate", "surrogate@example.com"))).json());
     const id: string = created.data.createUser.user.id;
     const update = (name: string) =>
       sendQuery(`mutation($id: ID!, $name: String!) { updateUser(input: { id: $id, name: $name }) { user { name version } errors { code field } } }`, { id, name }).then(
-        (response) => response.json() as Promise<any>,
+        (response) => response.json(),
       );
     const events = async () => (await db.orm.em.fork().execute<{ n: number }[]>("select count(*)::int as n from outbox_events where aggregate_id = ?", [Buffer.from(id, "base64url").toString().split(":")[1]]))[0]!.n;
     const before = await events();
