@@ -188,7 +188,13 @@ export function groupKeyOf(args: { document: DocumentNode; operationName?: strin
     for (const argument of selection.arguments ?? []) {
       if (argument.name.value !== "after") continue;
       if (argument.value.kind === "NullValue") continue;
-      if (argument.value.kind === "Variable" && args.variables?.[argument.value.name!.value] == null) continue;
+      if (argument.value.kind === "Variable") {
+        const name = argument.value.name!.value;
+        const given = args.variables?.[name];
+        // A variable not sent takes its default, which may be a resume point too.
+        const fallback = operation.variableDefinitions?.find((definition) => definition.variable.name.value === name)?.defaultValue;
+        if (given === null || (given === undefined && (!fallback || fallback.kind === Kind.NULL))) continue;
+      }
       return null;
     }
   }

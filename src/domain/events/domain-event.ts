@@ -39,6 +39,8 @@ interface EventBase<Stream extends "user" | "order", Type extends string, Data> 
   readonly userId: string;
   readonly occurredAt: Date;
   readonly data: Data;
+  /** Its place in the one publication order, once the outbox relay has numbered it. */
+  readonly position?: number;
 }
 
 export type UserEvent = EventBase<"user", UserEventType, UserEventData>;

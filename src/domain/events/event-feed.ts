@@ -40,7 +40,7 @@ export function createEventFeed({ log, bus, replayPageSize = 200, recentIdsPerSu
     async subscribe(query: EventQuery): Promise<AsyncIterable<DomainEvent>> {
       const route: EventRoute = { stream: query.stream, userId: query.userId, orderId: query.orderId };
       const anchor = query.after ?? null;
-      if (anchor !== null) await log.getAfter(anchor, route, 0);
+      const anchorPosition = anchor === null ? null : await log.positionOf(anchor, route);
       const wanted = query.types && new Set<string>(query.types);
 
       return new Repeater<DomainEvent>(async (push, stop) => {
@@ -59,13 +59,21 @@ export function createEventFeed({ log, bus, replayPageSize = 200, recentIdsPerSu
           (route.orderId === undefined || event.aggregateId === route.orderId);
         /** The last event on the route this subscription saw; null: none yet (catch up from the start). */
         let lastId: string | null = anchor;
+        /**
+         * Its position: nothing at or before it is delivered. A replay hands out numbered events
+         * that may be published (live) only later, so the same event, or an older one, can still
+         * arrive live after a subscriber resumed past it.
+         */
+        let lastPosition: number | null = anchorPosition;
         // Every event is handed over at the subscriber's pace (a push resolves when it is taken),
         // so replays read no faster than the subscriber consumes.
         let waitingSince: number | undefined; // when the event being handed over was offered
         const deliver = async (event: DomainEvent) => {
           if (stopped || seen.has(event.id) || !onRoute(event)) return;
+          if (event.position !== undefined && lastPosition !== null && event.position <= lastPosition) return;
           seen.add(event.id);
           lastId = event.id;
+          if (event.position !== undefined) lastPosition = event.position;
           if (wanted && !wanted.has(event.type)) return;
           waitingSince = Date.now();
           await push(event);
@@ -101,7 +109,10 @@ export function createEventFeed({ log, bus, replayPageSize = 200, recentIdsPerSu
         void run(async () => {
           await bus.ready();
           if (anchor !== null) await replayFrom(anchor);
-          else lastId = await log.latestId(route);
+          else {
+            const latest = await log.latest(route);
+            if (latest && lastId === null) ({ id: lastId, position: lastPosition } = latest);
+          }
         });
         // Live events are taken off the bus at once, whatever the subscriber's pace (a bus that
         // waited for its slowest subscriber would stall, or overflow, for everyone), into a

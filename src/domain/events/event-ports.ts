@@ -15,8 +15,13 @@ export interface EventRoute {
 
 /** The recorded events, for replaying what a subscriber missed. */
 export interface EventLog {
-  /** The id of the most recent event on the route, or null when there is none. */
-  latestId(route: EventRoute): Promise<string | null>;
+  /** The most recent numbered event on the route (its id and position), or null when there is none. */
+  latest(route: EventRoute): Promise<{ readonly id: string; readonly position: number } | null>;
+  /**
+   * The position of the event `id` on the route; null while it is not numbered yet. Throws
+   * `UnknownEventError` when no event on the route has that id.
+   */
+  positionOf(id: string, route: EventRoute): Promise<number | null>;
   /**
    * Events on the route recorded after the event `afterId` (an event on the same route; null:
    * from the first one kept),

@@ -38,6 +38,8 @@ const envelope = <Type extends z.ZodType, Data extends z.ZodType>(source: string
     datacontenttype: z.literal("application/json"),
     data,
     traceparent: z.string().regex(TRACEPARENT).optional(),
+    /** Extension: the event's place in the one publication order (subscribers drop anything at or before what they have). */
+    position: z.number().int().positive().optional(),
   });
 
 export const CloudEventSchema = z.union([
@@ -70,13 +72,14 @@ const toCandidate = (event: DomainEvent, traceparent?: string | null) => ({
   datacontenttype: "application/json",
   data: event.data,
   ...(traceparent ? { traceparent } : {}),
+  ...(event.position !== undefined ? { position: event.position } : {}),
 });
 
 /** The domain event in a received message; throws `InvalidEventError` when it is not a valid envelope. */
 export function fromCloudEvent(message: unknown): DomainEvent {
   const parsed = CloudEventSchema.safeParse(message);
   if (!parsed.success) throw new InvalidEventError(`not a valid ordergraph CloudEvent: ${z.prettifyError(parsed.error)}`);
-  const { id, type, time, subject, data } = parsed.data;
+  const { id, type, time, subject, data, position } = parsed.data;
   return {
     id,
     stream: parsed.data.source === SOURCES.user ? "user" : "order",
@@ -85,6 +88,7 @@ export function fromCloudEvent(message: unknown): DomainEvent {
     userId: data.userId,
     occurredAt: new Date(time),
     data,
+    ...(position !== undefined ? { position } : {}),
   } as DomainEvent;
 }
 

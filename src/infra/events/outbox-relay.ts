@@ -138,12 +138,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   /** Publishes numbered events not yet published (also any a crashed relay left), in position order. */
   function publishSequenced(): Promise<number> {
     return underRelayLock(async (db) => {
-      const { rows } = await sql<OutboxRow>`
-        select ${OUTBOX_COLUMNS} from outbox_events
+      const { rows } = await sql<OutboxRow & { position: string }>`
+        select ${OUTBOX_COLUMNS}, position from outbox_events
         where published_at is null and position is not null
         order by position limit ${batchSize}`.execute(db);
       if (rows.length === 0) return 0;
-      await publish(rows.map((row) => toCloudEvent(eventFromRow(row), row.traceparent)));
+      await publish(rows.map((row) => toCloudEvent({ ...eventFromRow(row), position: Number(row.position) }, row.traceparent)));
       await sql`update outbox_events set published_at = now() where seq = any(${rows.map((row) => row.seq)}::bigint[])`.execute(db);
       return rows.length;
     });

@@ -80,11 +80,17 @@ export function createMikroOrmEventLog(em: EntityManager): EventLog {
     return rows[0]?.oldest != null && createdAtMs < Number(rows[0].oldest);
   };
   return {
-    async latestId(route) {
-      const { rows } = await sql<{ id: string }>`
-        select id from outbox_events where position is not null and ${routeConditions(route)}
+    async latest(route) {
+      const { rows } = await sql<{ id: string; position: string }>`
+        select id, position from outbox_events where position is not null and ${routeConditions(route)}
         order by position desc limit 1`.execute(db());
-      return rows[0]?.id ?? null;
+      return rows[0] ? { id: rows[0].id, position: Number(rows[0].position) } : null;
+    },
+    async positionOf(id, route) {
+      const { rows } = await sql<{ position: string | null }>`
+        select position from outbox_events where id = ${id}::uuid and ${routeConditions(route)}`.execute(db());
+      if (!rows[0]) throw new UnknownEventError(id, await olderThanEverythingKept(id));
+      return rows[0].position === null ? null : Number(rows[0].position);
     },
     async getAfter(afterId, route, limit) {
       let position = "0";
@@ -109,7 +115,7 @@ export function createMikroOrmEventLog(em: EntityManager): EventLog {
           select ${OUTBOX_COLUMNS}, position from outbox_events
           where position > ${position}::bigint and ${routeConditions(route)}
           order by position limit ${wanted}`.execute(db());
-        events.push(...rows.map(eventFromRow).filter(isPublishable));
+        events.push(...rows.map((row) => ({ ...eventFromRow(row), position: Number(row.position) })).filter(isPublishable));
         if (rows.length < wanted) break;
         position = rows.at(-1)!.position;
       }
