@@ -60,6 +60,8 @@ export interface AppDeps {
   readonly maxConcurrentOperations?: number;
   /** Bytes a WebSocket may hold unsent before its subscriber is closed as too slow (default 4 MiB). */
   readonly maxUnsentBytesPerSocket?: number;
+  /** Bytes all WebSockets together may hold unsent; past it the fullest are closed as too slow (default 256 MiB). */
+  readonly maxUnsentBytesTotal?: number;
   /** Operations (subscriptions) running at once on one WebSocket, and for one user on this instance (default 100 and 500). */
   readonly subscriptionLimits?: { readonly perConnection: number; readonly perUser: number };
   /** Largest HTTP request body (default 1 MiB; larger: 413). */
@@ -231,7 +233,7 @@ export function createApp(deps: AppDeps): App {
     parse: (source: string) => DocumentNode;
     validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
   };
-  type Extra = { request: IncomingMessage; socket: WebSocket; viewer?: Viewer; expiry?: NodeJS.Timeout; slowClosed?: boolean };
+  type Extra = { request: IncomingMessage; socket: WebSocket; viewer?: Viewer; expiry?: NodeJS.Timeout };
   type Connection = { readonly subscriptions: Record<string, unknown>; readonly extra: Extra };
   const { perConnection = 100, perUser = 500 } = deps.subscriptionLimits ?? {};
   const sharedSubscriptions = createSharedSubscriptions({
@@ -255,15 +257,32 @@ export function createApp(deps: AppDeps): App {
     ];
   };
   /** A subscriber that stopped taking events: close its connection (1013, try again later) so it resumes with `after:`. */
-  const closeSlow = (extra: Extra) => {
-    if (extra.slowClosed) return;
-    extra.slowClosed = true;
+  const slowClosed = new WeakSet<WebSocket>();
+  const closeSlowSocket = (socket: WebSocket, reason: string) => {
+    if (slowClosed.has(socket)) return;
+    slowClosed.add(socket);
     metrics.slowSubscribers.inc();
-    logger.warn({ clientAddress: extra.request.socket.remoteAddress }, "closing a WebSocket whose subscriber stopped taking events");
-    extra.socket.close(1013, "Subscriber too slow; resubscribe with after:");
+    logger.warn({ unsentBytes: socket.bufferedAmount, reason }, "closing a WebSocket whose subscriber stopped taking events");
+    socket.close(1013, "Subscriber too slow; resubscribe with after:");
     // A client that reads nothing never answers the close handshake.
-    setTimeout(() => extra.socket.terminate(), 1000).unref();
+    setTimeout(() => socket.terminate(), 1000).unref();
   };
+  const closeSlow = (extra: Extra) => closeSlowSocket(extra.socket, "over the per-connection bound");
+  // Each socket may hold `maxUnsentBytesPerSocket`; all of them together at most this. Checked
+  // every second: past it, the sockets holding the most are closed until the rest fit.
+  const maxUnsentBytesTotal = deps.maxUnsentBytesTotal ?? 256 * MIB;
+  const unsentWatch = setInterval(() => {
+    let total = 0;
+    for (const socket of websocketServer.clients) total += socket.bufferedAmount;
+    if (total <= maxUnsentBytesTotal) return;
+    const heaviest = [...websocketServer.clients].filter((socket) => !slowClosed.has(socket)).sort((a, b) => b.bufferedAmount - a.bufferedAmount);
+    for (const socket of heaviest) {
+      if (total <= maxUnsentBytesTotal || socket.bufferedAmount === 0) break;
+      total -= socket.bufferedAmount;
+      closeSlowSocket(socket, "over the instance-wide bound");
+    }
+  }, 1000);
+  unsentWatch.unref();
   const options: ServerOptions<Record<string, unknown>, Extra> = {
     connectionInitWaitTimeout: connectionInitWaitTimeoutMs,
     // A token is required over WebSocket; without a valid one the socket closes with 4403.
@@ -365,6 +384,7 @@ export function createApp(deps: AppDeps): App {
     websockets: {
       server: websocketServer,
       async close() {
+        clearInterval(unsentWatch);
         for (const client of websocketServer.clients) client.close(1001, "Server shutting down");
         await disposable.dispose();
       },

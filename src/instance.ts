@@ -69,8 +69,8 @@ export interface InstanceOptions {
   readonly operationTimeoutMs?: number;
   /** Largest HTTP body and WebSocket message (default 1 MiB). */
   readonly maxBodyBytes?: number;
-  /** How far a subscriber may fall behind: unsent bytes per socket (default 4 MiB), and the feed's bounds (see EventFeedDeps). */
-  readonly subscribers?: Partial<Pick<EventFeedDeps, "maxPendingEvents" | "maxStallMs">> & { readonly maxUnsentBytes?: number };
+  /** How far subscribers may fall behind: unsent bytes per socket (default 4 MiB) and in all (256 MiB), and the feed's bounds (see EventFeedDeps). */
+  readonly subscribers?: Partial<Pick<EventFeedDeps, "maxPendingEvents" | "maxStallMs">> & { readonly maxUnsentBytes?: number; readonly maxUnsentBytesTotal?: number };
   /** Subscriptions at once per WebSocket and per user on this instance (default 100 and 500). */
   readonly subscriptionLimits?: { readonly perConnection: number; readonly perUser: number };
   /** Where "now" comes from (default the system clock). */
@@ -212,6 +212,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     maxBodyBytes: options.maxBodyBytes,
     subscriptionLimits: options.subscriptionLimits,
     maxUnsentBytesPerSocket: options.subscribers?.maxUnsentBytes,
+    maxUnsentBytesTotal: options.subscribers?.maxUnsentBytesTotal,
     websocketMaxPayloadBytes: options.maxBodyBytes,
     connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs,
     keepAliveMs: options.keepAliveMs,

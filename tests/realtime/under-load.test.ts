@@ -133,6 +133,45 @@ describe("a subscriber that stops reading", () => {
   }, 60_000);
 });
 
+describe("subscribers that stop reading, together", () => {
+  it("are closed once all unsent data passes the instance-wide bound, though each is under its own", async () => {
+    const bounded = await startTestInstance({
+      databaseUrl: db.url,
+      migrate: false,
+      redisUrl: redis.url,
+      channelPrefix,
+      subscribers: { maxUnsentBytes: 64 * 1024 * 1024, maxUnsentBytesTotal: 512 * 1024 },
+    });
+    try {
+      const big = `subscription { orderEvents { id order { id items { sku name quantity } user { id name email orders(first: 100) { nodes { id status createdAt total { amount currency } } } } } } }`;
+      const sockets = await Promise.all(
+        [1, 2, 3].map(async () => {
+          const socket = new WebSocket(bounded.websocketUrl, "graphql-transport-ws");
+          await new Promise((resolve) => socket.once("open", resolve));
+          socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: ADMIN_AUTHORIZATION } }));
+          await new Promise((resolve) => socket.once("message", resolve));
+          socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: big } }));
+          const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+          return { socket, closed };
+        }),
+      );
+      await sleep(200);
+      for (const { socket } of sockets) (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+      const load = writers(6);
+      const metric = async () => Number(/graphql_slow_subscribers_closed_total (\d+)/.exec(await (await fetch(bounded.url.replace("/graphql", "/metrics"))).text())?.[1]);
+      await expect.poll(metric, { timeout: 25_000, interval: 250 }).toBeGreaterThanOrEqual(1);
+      await load.stop();
+      for (const { socket } of sockets) (socket as unknown as { _socket: { resume(): void } })._socket.resume();
+      for (const { socket, closed } of sockets) {
+        socket.close();
+        expect([1013, 1006, 1005, 1000]).toContain(await closed);
+      }
+    } finally {
+      await bounded.close();
+    }
+  }, 60_000);
+});
+
 describe("a Redis outage", () => {
   it("delivers the whole backlog, once each, to a live subscriber that selects nested fields", async () => {
     await outboxDrained(instance, 10_000);
