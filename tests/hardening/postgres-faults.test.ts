@@ -105,6 +105,20 @@ async function servesAgain(withinMs = 10_000) {
   expect((await fetch(instance.url.replace("/graphql", "/health/ready"))).status).toBe(200);
 }
 
+/** A session of the test's own that has begun a transaction and run `statement` (to hold a lock). */
+async function holding(statement: string, on: PostgresCluster = cluster): Promise<{ release(verb?: "commit" | "rollback"): Promise<void> }> {
+  const client = new pg.Client({ connectionString: on.url() });
+  await client.connect();
+  await client.query("begin");
+  await client.query(statement);
+  return {
+    async release(verb = "commit") {
+      await client.query(verb).catch(() => {});
+      await client.end().catch(() => {});
+    },
+  };
+}
+
 const EXPECTED_DURING_FAULTS = new Set(["ok", "SERVICE_UNAVAILABLE", "OPERATION_TIMEOUT"]);
 
 it("recovers by itself from fast and immediate restarts while clients write", async () => {
@@ -175,17 +189,14 @@ it("answers within its time limits while PostgreSQL is frozen, and commits nothi
 
 it("sheds load it cannot serve instead of queuing it, and serves the rest", async () => {
   // Hold every orders query on a lock: the pool fills, the queue fills, the rest is refused.
-  const blocker = new pg.Client({ connectionString: cluster.url() });
-  await blocker.connect();
-  await blocker.query("begin");
-  await blocker.query("lock table orders in access exclusive mode");
+  const blocker = await holding("lock table orders in access exclusive mode");
   try {
     const callers = Array.from({ length: 40 }, () => readOrders());
     await sleep(300);
     const ready = await fetch(instance.url.replace("/graphql", "/health/ready"));
     expect(ready.status).toBe(200);
     await sleep(500);
-    await blocker.query("commit");
+    await blocker.release();
     const answers = await Promise.all(callers);
     const refused = answers.filter((answer) => codesOf(answer).includes("SERVICE_UNAVAILABLE"));
     const served = answers.filter((answer) => answer.body.data?.orders);
@@ -194,16 +205,13 @@ it("sheds load it cannot serve instead of queuing it, and serves the rest", asyn
     expect(refused.length).toBe(40 - POOL_SIZE - QUEUE_LIMIT);
     expect(refused.every((answer) => answer.body.errors![0]!.extensions!.retryAfterSeconds! > 0 && answer.ms < 500)).toBe(true);
   } finally {
-    await blocker.end().catch(() => {});
+    await blocker.release();
   }
   await servesAgain();
 }, 60_000);
 
 it("stops waiting for a connection at the deadline: a timed-out query never runs", async () => {
-  const blocker = new pg.Client({ connectionString: cluster.url() });
-  await blocker.connect();
-  await blocker.query("begin");
-  await blocker.query("lock table orders in access exclusive mode");
+  const blocker = await holding("lock table orders in access exclusive mode");
   let statementsAfterRelease: number;
   try {
     // One statement each; one queue place is left for the outbox relay.
@@ -217,8 +225,7 @@ it("stops waiting for a connection at the deadline: a timed-out query never runs
     const [row] = await cluster.query<{ count: number }>("select count(*)::int as count from pg_stat_activity where application_name = 'ordergraph' and state = 'active'");
     statementsAfterRelease = row!.count;
   } finally {
-    await blocker.query("commit").catch(() => {});
-    await blocker.end().catch(() => {});
+    await blocker.release();
   }
   // The running statements were cancelled at the deadline; nothing queued ran after it.
   expect(statementsAfterRelease).toBe(0);
@@ -226,10 +233,7 @@ it("stops waiting for a connection at the deadline: a timed-out query never runs
 }, 60_000);
 
 it("never reuses a connection a cancel request was sent for (a late cancel would hit the next statement)", async () => {
-  const blocker = new pg.Client({ connectionString: cluster.url() });
-  await blocker.connect();
-  await blocker.query("begin");
-  await blocker.query("lock table orders in access exclusive mode");
+  const blocker = await holding("lock table orders in access exclusive mode");
   let cancelledPid: number | undefined;
   try {
     const answer = graphql(`{ orders(first: 1) { nodes { id } } }`);
@@ -238,8 +242,7 @@ it("never reuses a connection a cancel request was sent for (a late cancel would
       .toBeDefined();
     expect(codesOf(await answer)).toEqual(["OPERATION_TIMEOUT"]);
   } finally {
-    await blocker.query("commit");
-    await blocker.end();
+    await blocker.release();
   }
   // The session that ran the cancelled statement is closed; the pool opens new ones.
   await expect.poll(async () => (await cluster.query("select 1 from pg_stat_activity where pid = $1", [cancelledPid])).length, { timeout: 5000 }).toBe(0);
@@ -247,10 +250,7 @@ it("never reuses a connection a cancel request was sent for (a late cancel would
 }, 30_000);
 
 it("answers readiness and metrics in time while the outbox tables are locked, without piling up sessions", async () => {
-  const blocker = new pg.Client({ connectionString: cluster.url() });
-  await blocker.connect();
-  await blocker.query("begin");
-  await blocker.query("lock table outbox_dead_letters in access exclusive mode");
+  const blocker = await holding("lock table outbox_dead_letters in access exclusive mode");
   try {
     for (let round = 0; round < 6; round++) {
       const started = Date.now();
@@ -263,8 +263,7 @@ it("answers readiness and metrics in time while the outbox tables are locked, wi
     }
     expect(await cluster.sessions("ordergraph-monitor")).toBeLessThanOrEqual(1);
   } finally {
-    await blocker.query("commit");
-    await blocker.end();
+    await blocker.release();
   }
 }, 30_000);
 
@@ -273,16 +272,12 @@ it("starts serving once PostgreSQL is back when the session applying its first m
   try {
     // Another session holds the name of the first table the migration creates, so the migration
     // waits mid-transaction (its bookkeeping table already created in it); then its session dies.
-    const blocker = new pg.Client({ connectionString: fresh.url() });
-    await blocker.connect();
-    await blocker.query("begin");
-    await blocker.query("create table users (id int)");
+    const blocker = await holding("create table users (id int)", fresh);
     const starting = await startTestInstance({ databaseUrl: fresh.url(), waitUntilReady: false, connectTimeoutMs: 1000 });
     try {
       await expect.poll(async () => (await fresh.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'"))[0]!.n, { timeout: 10_000 }).toBeGreaterThan(0);
       await fresh.terminate("ordergraph");
-      await blocker.query("rollback");
-      await blocker.end();
+      await blocker.release("rollback");
       await Promise.race([starting.ready, sleep(15_000).then(() => Promise.reject(new Error("never became ready")))]);
       const response = await fetch(starting.url, { method: "POST", headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION }, body: JSON.stringify({ query: "{ users { totalCount } }" }) });
       expect(await response.json()).toEqual({ data: { users: { totalCount: 0 } } });
@@ -319,17 +314,13 @@ it("on SIGTERM while PostgreSQL is frozen, still exits 0 within SHUTDOWN_TIMEOUT
 }, 30_000);
 
 it("answers a mutation blocked on row locks with the documented, retryable OPERATION_TIMEOUT", async () => {
-  const blocker = new pg.Client({ connectionString: cluster.url() });
-  await blocker.connect();
-  await blocker.query("begin");
-  await blocker.query("select 1 from users for update");
+  const blocker = await holding("select 1 from users for update");
   try {
     const answer = await graphql(`mutation($id: ID!) { updateUser(input: { id: $id, name: "Blocked" }) { user { name } errors { code } } }`, { id: userId });
     expect(codesOf(answer)).toEqual(["OPERATION_TIMEOUT"]);
     expect(answer.ms).toBeLessThan(OPERATION_TIMEOUT_MS + 2000 + 1500);
   } finally {
-    await blocker.query("rollback");
-    await blocker.end();
+    await blocker.release("rollback");
   }
   const retried = await graphql(`mutation($id: ID!) { updateUser(input: { id: $id, name: "Blocked" }) { user { name } errors { code } } }`, { id: userId });
   expect(retried.body.data?.updateUser).toEqual({ user: { name: "Blocked" }, errors: [] });
