@@ -57,7 +57,20 @@ async function main(config: Config): Promise<void> {
     await database.stop();
     logger.info("stopped");
   };
-  closeWithGrace({ delay: config.shutdownTimeoutMs, logger: { error: (message: unknown) => logger.error(message) } }, shutdown);
+  closeWithGrace({ delay: config.shutdownTimeoutMs, logger: { error: (message: unknown) => logger.error(message) }, skip: ["SIGINT"] }, shutdown);
+  // Ctrl-C under `npm start` reaches this process twice (from the terminal and from npm) within
+  // milliseconds: the first starts the graceful shutdown (as SIGTERM does), a repeat within a
+  // second is that same keypress, and a later one means "now": exit without waiting.
+  let interruptedAt: number | undefined;
+  process.on("SIGINT", () => {
+    if (interruptedAt === undefined) {
+      interruptedAt = Date.now();
+      process.kill(process.pid, "SIGTERM");
+    } else if (Date.now() - interruptedAt > 1000) {
+      logger.warn("interrupted again: exiting without finishing the shutdown");
+      process.exit(130);
+    }
+  });
 
   await instance.ready;
   if (stopping) return; // stopped before it served: nothing was checked or applied to report

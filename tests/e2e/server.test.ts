@@ -201,6 +201,18 @@ describe("serving", () => {
     expect(server.output.join("\n")).toContain("stopped");
   });
 
+  it("on Ctrl-C under npm start (SIGINT twice at once, from the terminal and from npm) stops gracefully and exits 0", async () => {
+    const server = startServerProcess({ DATABASE_URL: db.url });
+    await server.ready;
+    server.child.kill("SIGINT");
+    server.child.kill("SIGINT");
+    expect(await server.exited).toBe(0);
+    const output = server.output.join("\n");
+    expect(output).toContain("stopped");
+    expect(output).not.toMatch(/second SIGINT|interrupted again/);
+    expect(output.match(/database connection lost/g) ?? []).toHaveLength(0);
+  });
+
   it("on SIGTERM under keep-alive traffic closes connections between requests, resets none in flight, and exits 0 in time", async () => {
     const server = startServerProcess({ DATABASE_URL: db.url, SHUTDOWN_TIMEOUT_MS: "8000", RATE_LIMIT_PLACE_ORDER_PER_MINUTE: "1000000" });
     const url = await server.ready;
