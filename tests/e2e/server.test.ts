@@ -161,6 +161,8 @@ describe("an old Node", () => {
     for (const name of ["start", "dev", "test", "start:prod", "db:migrate", "db:migration:create", "db:seed", "token"]) {
       expect(scripts[`pre${name}`]).toBe("node scripts/require-node.cjs");
     }
+    // The project's own scripts work in any clone: none reaches outside the repository.
+    expect(Object.values(scripts).filter((script) => script.includes("../"))).toEqual([]);
   });
 });
 
@@ -173,7 +175,10 @@ describe("serving", () => {
 
     const page = await fetch(url, { headers: { accept: "text/html" } });
     expect(page.status).toBe(200);
-    expect(await page.text()).toMatch(/graphiql/i);
+    const html = await page.text();
+    expect(html).toMatch(/graphiql/i);
+    // An empty database shows nothing: the welcome comment says how to fill it.
+    expect(html).toContain("npm run db:seed");
 
     // Hold a lock so the requests stay in flight until after the signal.
     const locker = new pg.Client({ connectionString: db.url });

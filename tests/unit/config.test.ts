@@ -33,3 +33,12 @@ describe("configuration errors", () => {
     expect(lines.map((line) => line.trim().split(/[=:]/)[0])).toEqual(["PORT", "LOG_LEVEL", "MAX_DEPTH"]);
   });
 });
+
+describe("what errors may log", () => {
+  it("redacts emails and quoted values, but leaves stack frames' paths readable", async () => {
+    const { scrub } = await import("../../src/plugins/safe-error.ts");
+    expect(scrub(`duplicate key value ada@example.com violates 'users_email' (Key (email)=(ada@example.com))`)).not.toContain("ada@example.com");
+    const frame = "    at run (/app/node_modules/.pnpm/pkg@1.2.3/node_modules/pkg/dist/index.js:6:16)";
+    expect(scrub(frame)).toBe(frame);
+  });
+});
