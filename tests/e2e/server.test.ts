@@ -218,6 +218,19 @@ describe("serving", () => {
     expect(output.match(/database connection lost/g) ?? []).toHaveLength(0);
   });
 
+  it("stopped before it could reach the database, reports nothing it did not do", async () => {
+    const server = startServerProcess({ DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", DATABASE_CONNECT_TIMEOUT_MS: "200" });
+    for (let waited = 0; !server.output.some((line) => line.includes("cannot start yet")); waited += 50) {
+      if (waited > 15_000) throw new Error(`never tried to connect:\n${server.output.join("\n")}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    const output = server.output.join("\n");
+    expect(output).toContain("stopped");
+    expect(output).not.toMatch(/schema is up to date|applied \d+ migration|serving/);
+  });
+
   it("on SIGTERM under keep-alive traffic closes connections between requests, resets none in flight, and exits 0 in time", async () => {
     const server = startServerProcess({ DATABASE_URL: db.url, SHUTDOWN_TIMEOUT_MS: "8000", RATE_LIMIT_PLACE_ORDER_PER_MINUTE: "1000000" });
     const url = await server.ready;
