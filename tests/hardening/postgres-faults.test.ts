@@ -151,7 +151,7 @@ it("answers within its time limits while PostgreSQL is frozen, and commits nothi
   await cluster.pause();
   try {
     // The time limit, the grace the database gets to answer a cancel, and slack for this machine.
-    const bound = OPERATION_TIMEOUT_MS + 2000 + 1500;
+    const bound = OPERATION_TIMEOUT_MS + 2000 + 2500;
     const [mutation, query, ready, metrics] = await Promise.all([
       placeOrder(),
       readOrders(),
@@ -203,7 +203,7 @@ it("sheds load it cannot serve instead of queuing it, and serves the rest", asyn
     // Pool plus queue run (all waiting on the lock); the rest are refused at once, before any SQL.
     expect(served.length).toBe(POOL_SIZE + QUEUE_LIMIT);
     expect(refused.length).toBe(40 - POOL_SIZE - QUEUE_LIMIT);
-    expect(refused.every((answer) => answer.body.errors![0]!.extensions!.retryAfterSeconds! > 0 && answer.ms < 500)).toBe(true);
+    expect(refused.every((answer) => answer.body.errors![0]!.extensions!.retryAfterSeconds! > 0 && answer.ms < 1000)).toBe(true);
   } finally {
     await blocker.release();
   }
@@ -212,7 +212,6 @@ it("sheds load it cannot serve instead of queuing it, and serves the rest", asyn
 
 it("stops waiting for a connection at the deadline: a timed-out query never runs", async () => {
   const blocker = await holding("lock table orders in access exclusive mode");
-  let statementsAfterRelease: number;
   try {
     // One statement each; one queue place is left for the outbox relay.
     const callers = Array.from({ length: POOL_SIZE + QUEUE_LIMIT - 1 }, () => graphql(`{ orders(first: 5) { nodes { id } } }`));
@@ -222,13 +221,16 @@ it("stops waiting for a connection at the deadline: a timed-out query never runs
     const codes = answers.map((answer) => codesOf(answer).join());
     expect(codes.filter((code) => code === "OPERATION_TIMEOUT").length).toBeGreaterThanOrEqual(POOL_SIZE - 1);
     expect(codes.filter((code) => code !== "OPERATION_TIMEOUT" && code !== "SERVICE_UNAVAILABLE")).toEqual([]);
-    const [row] = await cluster.query<{ count: number }>("select count(*)::int as count from pg_stat_activity where application_name = 'ordergraph' and state = 'active'");
-    statementsAfterRelease = row!.count;
+    // While the lock is still held: the running statements were cancelled (the cancels land
+    // within moments of the deadline), and nothing that waited for a connection started.
+    const active = async () =>
+      (await cluster.query<{ count: number }>("select count(*)::int as count from pg_stat_activity where application_name = 'ordergraph' and state = 'active'"))[0]!.count;
+    await expect.poll(active, { timeout: 2000, interval: 50 }).toBe(0);
+    await sleep(300);
+    expect(await active()).toBe(0);
   } finally {
     await blocker.release();
   }
-  // The running statements were cancelled at the deadline; nothing queued ran after it.
-  expect(statementsAfterRelease).toBe(0);
   await servesAgain();
 }, 60_000);
 
@@ -241,6 +243,12 @@ it("never reuses a connection a cancel request was sent for (a late cancel would
       .poll(async () => (cancelledPid = (await cluster.query<{ pid: number }>("select pid from pg_stat_activity where application_name = 'ordergraph' and wait_event_type = 'Lock'"))[0]?.pid))
       .toBeDefined();
     expect(codesOf(await answer)).toEqual(["OPERATION_TIMEOUT"]);
+    // The query's answer is abandoned at the deadline in the same instant the cancel goes out;
+    // hold the lock until the cancel has surely reached the statement, or the statement could
+    // finish normally (and its connection rightly be reused).
+    await expect
+      .poll(async () => (await cluster.query<{ waiting: boolean }>("select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = $1", [cancelledPid]))[0]?.waiting ?? false)
+      .toBe(false);
   } finally {
     await blocker.release();
   }
