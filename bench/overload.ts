@@ -13,25 +13,13 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import { issueToken } from "../src/infra/auth/token-issuer.ts";
+import { ADMIN, BENCH_SECRET as SECRET, freePort, quantile, root } from "./support.ts";
 
-const root = new URL("../", import.meta.url).pathname;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
-const SECRET = "benchmark-secret-of-at-least-32-bytes-000";
-const ADMIN = `Bearer ${await issueToken(SECRET, { sub: "00000000-0000-7000-8000-000000000000", roles: ["admin"], ttlSeconds: 3600 })}`;
 const HEAVY = `{ orders(first: 100) { totalCount nodes { id status total { amount } } } }`;
 const log = (...args: unknown[]) => console.error("[overload]", ...args);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 
 function run(command: string, args: string[], env: Record<string, string>) {
   const result = spawnSync(command, args, { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" });
@@ -49,11 +37,6 @@ async function post(url: string, query: string, variables: Record<string, unknow
     return { code: `network: ${(error as Error).message}`, ms: performance.now() - started, retryAfterMs: 100 };
   }
 }
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
-};
 
 async function measure(url: string, callers: number, userId: string) {
   const until = Date.now() + DURATION_S * 1000;
@@ -141,7 +124,7 @@ async function main() {
       "|---|---|---|---|---|---|---|---|---|",
       ...results.map(({ callers, outcomes, heavyMs, probe }) => {
         const other = Object.entries(outcomes).filter(([code]) => !["ok", "SERVICE_UNAVAILABLE", "OPERATION_TIMEOUT"].includes(code));
-        return `| ${callers} | ${((outcomes.ok ?? 0) / DURATION_S).toFixed(1)} | ${outcomes.SERVICE_UNAVAILABLE ?? 0} | ${outcomes.OPERATION_TIMEOUT ?? 0} | ${other.map(([code, n]) => `${code}: ${n}`).join(", ") || 0} | ${percentile(heavyMs, 50).toFixed(0)} / ${percentile(heavyMs, 99).toFixed(0)} ms | ${percentile(probe.byId, 50).toFixed(0)} / ${percentile(probe.byId, 99).toFixed(0)} ms (${probe.byIdFailed}) | ${percentile(probe.ready, 99).toFixed(0)} ms (${probe.readyNot200}) | ${percentile(probe.metrics, 99).toFixed(0)} ms |`;
+        return `| ${callers} | ${((outcomes.ok ?? 0) / DURATION_S).toFixed(1)} | ${outcomes.SERVICE_UNAVAILABLE ?? 0} | ${outcomes.OPERATION_TIMEOUT ?? 0} | ${other.map(([code, n]) => `${code}: ${n}`).join(", ") || 0} | ${quantile(heavyMs, 0.5).toFixed(0)} / ${quantile(heavyMs, 0.99).toFixed(0)} ms | ${quantile(probe.byId, 0.5).toFixed(0)} / ${quantile(probe.byId, 0.99).toFixed(0)} ms (${probe.byIdFailed}) | ${quantile(probe.ready, 0.99).toFixed(0)} ms (${probe.readyNot200}) | ${quantile(probe.metrics, 0.99).toFixed(0)} ms |`;
       }),
       "<!-- overload:end -->",
     ];

@@ -15,31 +15,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "graphql-ws";
 import pg from "pg";
 import WebSocket from "ws";
-import { issueToken } from "../src/infra/auth/token-issuer.ts";
+import { ADMIN, BENCH_SECRET as SECRET, freePort, quantile, root } from "./support.ts";
 
-const root = new URL("../", import.meta.url).pathname;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
-const SECRET = "benchmark-secret-of-at-least-32-bytes-000";
-const ADMIN = `Bearer ${await issueToken(SECRET, { sub: "00000000-0000-7000-8000-000000000000", roles: ["admin"], ttlSeconds: 3600 })}`;
 const log = (...args: unknown[]) => console.error("[realtime]", ...args);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
-};
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
