@@ -19,18 +19,18 @@ import type { Viewer } from "./domain/access/viewer.ts";
 import type { TokenVerifier } from "./infra/auth/token-verifier.ts";
 import { useAnonymousGate, viewerOfHeader } from "./plugins/authentication.ts";
 import type { RequestMetadata } from "./domain/shared/request-metadata.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "./observability/logger.ts";
 import { useErrorMasking } from "./plugins/error-masking.ts";
 import { useHttpEndpoints, type ReadinessReport } from "./plugins/http-endpoints.ts";
-import { createMetrics, type Metrics } from "./plugins/metrics.ts";
+import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { useNulGuard } from "./plugins/nul-guard.ts";
 import { useObservability } from "./plugins/observability.ts";
 import { useOperationLimits, type OperationLimits } from "./plugins/operation-limits.ts";
-import { safeError } from "./plugins/safe-error.ts";
+import { safeError } from "./observability/safe-error.ts";
 import { useOperationBudget } from "./plugins/operation-budget.ts";
 import { createSharedSubscriptions, groupKeyOf, type SharedSubscriber } from "./transport/shared-subscriptions.ts";
 import { MAX_VARIABLE_DEPTH, nestedDeeperThan, useRequestBodyLimit, useVariableDepthLimit, variablesTooDeepError } from "./plugins/request-limits.ts";
-import { operationsOf, selectedOperation } from "./plugins/selected-operation.ts";
+import { operationsOf, selectedOperation } from "./documents.ts";
 
 export interface AppDeps {
   readonly schema: GraphQLSchema;

@@ -25,11 +25,11 @@ import { createMikroOrmEventLog } from "./infra/mikro-orm/outbox-repository.ts";
 import { createDatabaseMonitor } from "./infra/postgres/monitor.ts";
 import { createTokenVerifier, type TokenVerification } from "./infra/auth/token-verifier.ts";
 import { createRateLimiter, type RateLimits } from "./infra/rate-limiter.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "./observability/logger.ts";
 import type { ReadinessReport } from "./plugins/http-endpoints.ts";
-import { createMetrics } from "./plugins/metrics.ts";
+import { createMetrics } from "./observability/metrics.ts";
 import type { OperationLimits } from "./plugins/operation-limits.ts";
-import { safeError } from "./plugins/safe-error.ts";
+import { safeError } from "./observability/safe-error.ts";
 import { schema } from "./schema/index.ts";
 
 export interface InstanceOptions {

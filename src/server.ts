@@ -9,7 +9,7 @@ import { EmbeddedPostgresError } from "./infra/embedded-postgres.ts";
 import { loadOrCreateDevSecret } from "./infra/auth/dev-secret.ts";
 import { issueToken } from "./infra/auth/token-issuer.ts";
 import { startInstance, type Instance } from "./instance.ts";
-import { createLogger, type Logger } from "./logger.ts";
+import { createLogger, type Logger } from "./observability/logger.ts";
 
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel, config.env, config.logFormat);

@@ -8,7 +8,7 @@ import { GraphQLError, Kind, type DocumentNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import { ANONYMOUS, type Viewer } from "../domain/access/viewer.ts";
-import { selectedOperation } from "./selected-operation.ts";
+import { selectedOperation } from "../documents.ts";
 import { InvalidTokenError, type TokenVerifier, type VerifiedToken } from "../infra/auth/token-verifier.ts";
 
 const ANONYMOUS_FIELDS = new Set(["createUser", "viewer", "__typename", "__schema", "__type"]);

@@ -10,8 +10,8 @@ import type { Context } from "../context.ts";
 import { AccessDeniedError, AuthenticationRequiredError } from "../domain/access/viewer.ts";
 import { classifyDatabaseFailure } from "../infra/postgres/failures.ts";
 import { RateLimitedError } from "../infra/rate-limiter.ts";
-import type { Logger } from "../logger.ts";
-import { safeError } from "./safe-error.ts";
+import type { Logger } from "../observability/logger.ts";
+import { safeError } from "../observability/safe-error.ts";
 
 export function useErrorMasking(logger: Logger): Plugin<Context> {
   const mask = (requestId: string, errors: readonly GraphQLError[]) =>

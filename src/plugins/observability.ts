@@ -7,9 +7,9 @@
 import type { DocumentNode, GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
-import type { Logger } from "../logger.ts";
-import type { Metrics } from "./metrics.ts";
-import { operationsOf, selectedOperation } from "./selected-operation.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import { operationsOf, selectedOperation } from "../documents.ts";
 
 type Outcome = "ok" | "error" | "rejected";
 

@@ -131,7 +131,7 @@ describe("npm test on a fresh machine", () => {
 describe("logs", () => {
   it("are readable lines in development and one JSON object per line otherwise", () => {
     const log = (env: string, format: string) =>
-      spawnSync(process.execPath, ["--import", "tsx", "-e", `import("./src/logger.ts").then((m) => m.createLogger("info", "${env}", "${format}").info({ url: "http://x" }, "serving http://x"))`], {
+      spawnSync(process.execPath, ["--import", "tsx", "-e", `import("./src/observability/logger.ts").then((m) => m.createLogger("info", "${env}", "${format}").info({ url: "http://x" }, "serving http://x"))`], {
         cwd: new URL("../../", import.meta.url),
         encoding: "utf8",
       }).stdout.trim();

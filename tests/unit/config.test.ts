@@ -36,7 +36,7 @@ describe("configuration errors", () => {
 
 describe("what errors may log", () => {
   it("redacts emails and quoted values, but leaves stack frames' paths readable", async () => {
-    const { scrub } = await import("../../src/plugins/safe-error.ts");
+    const { scrub } = await import("../../src/observability/safe-error.ts");
     expect(scrub(`duplicate key value ada@example.com violates 'users_email' (Key (email)=(ada@example.com))`)).not.toContain("ada@example.com");
     const frame = "    at run (/app/node_modules/.pnpm/pkg@1.2.3/node_modules/pkg/dist/index.js:6:16)";
     expect(scrub(frame)).toBe(frame);

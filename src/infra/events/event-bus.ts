@@ -11,7 +11,7 @@ import { createPubSub, filter, map, pipe } from "graphql-yoga";
 import { Redis } from "ioredis";
 import type { DomainEvent } from "../../domain/events/domain-event.ts";
 import type { EventBus, EventRoute } from "../../domain/events/event-ports.ts";
-import type { Logger } from "../../logger.ts";
+import type { Logger } from "../../observability/logger.ts";
 import { fromCloudEvent, InvalidEventError, type CloudEvent } from "./cloud-event.ts";
 
 export interface PublishingEventBus extends EventBus {

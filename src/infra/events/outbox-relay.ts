@@ -19,7 +19,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import { sql, type Kysely } from "kysely";
 import pg from "pg";
 import { endWithin } from "../postgres/connection.ts";
-import type { Logger } from "../../logger.ts";
+import type { Logger } from "../../observability/logger.ts";
 import { eventFromRow, OUTBOX_CHANNEL, OUTBOX_COLUMNS, type OutboxRow } from "../mikro-orm/outbox-repository.ts";
 import { InvalidEventError, toCloudEvent, type CloudEvent } from "./cloud-event.ts";
 

@@ -8,7 +8,8 @@ import { newId } from "../../domain/shared/ids.ts";
 import { toPage, type Keyset, type PageRequest } from "../../domain/shared/pagination.ts";
 import { ConcurrentUpdateError } from "../../domain/shared/persistence-errors.ts";
 import { OrderEntity, OrderIdempotencyKeyEntity, OrderItemEntity } from "./entities.ts";
-import { keysetConditions, orderBy, toDate, where, type SortColumn } from "./keyset-sql.ts";
+import { keysetConditions, orderBy, where, type SortColumn } from "./keyset-sql.ts";
+import { timestamptzToDate } from "../postgres/timestamptz.ts";
 
 /** An orders row as raw queries return it: bigint and timestamps as text. */
 interface OrderRow {
@@ -46,8 +47,8 @@ const fromRow = (row: OrderRow): Order => ({
   currency: row.currency as Currency,
   totalCents: Number(row.total_cents),
   cancellationReason: row.cancellation_reason,
-  createdAt: toDate(row.created_at),
-  updatedAt: toDate(row.updated_at),
+  createdAt: timestamptzToDate(row.created_at),
+  updatedAt: timestamptzToDate(row.updated_at),
   version: row.version,
 });
 

@@ -5,7 +5,7 @@ import type { RequestMetadata } from "../../domain/shared/request-metadata.ts";
 import { UnknownEventError, type EventLog, type EventOutbox, type EventRoute } from "../../domain/events/event-ports.ts";
 import { isPublishable } from "../events/cloud-event.ts";
 import { OutboxEventEntity } from "./outbox-entities.ts";
-import { toDate } from "./keyset-sql.ts";
+import { timestamptzToDate } from "../postgres/timestamptz.ts";
 
 /** The channel the relay LISTENs on; a commit that appended events NOTIFYs it. */
 export const OUTBOX_CHANNEL = "outbox_events";
@@ -35,7 +35,7 @@ export const eventFromRow = (row: OutboxRow): DomainEvent =>
     type: row.type,
     aggregateId: row.aggregate_id,
     userId: row.user_id,
-    occurredAt: toDate(row.occurred_at),
+    occurredAt: timestamptzToDate(row.occurred_at),
     data: row.data,
   }) as unknown as DomainEvent;
 

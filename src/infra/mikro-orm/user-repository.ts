@@ -6,7 +6,8 @@ import { ConcurrentUpdateError } from "../../domain/shared/persistence-errors.ts
 import type { User, UserStatus } from "../../domain/users/user.ts";
 import type { UserFilter, UserPageQuery, UserRepository, UserSortField } from "../../domain/users/user-repository.ts";
 import { UserEntity } from "./entities.ts";
-import { keysetConditions, likeLiteral, orderBy, toDate, where, type SortColumn } from "./keyset-sql.ts";
+import { keysetConditions, likeLiteral, orderBy, where, type SortColumn } from "./keyset-sql.ts";
+import { timestamptzToDate } from "../postgres/timestamptz.ts";
 
 /** A users row as raw queries return it: timestamps as PostgreSQL text, exact to the microsecond. */
 interface UserRow {
@@ -32,8 +33,8 @@ const fromRow = (row: UserRow): User => ({
   email: row.email,
   name: row.name,
   status: row.status as UserStatus,
-  createdAt: toDate(row.created_at),
-  updatedAt: toDate(row.updated_at),
+  createdAt: timestamptzToDate(row.created_at),
+  updatedAt: timestamptzToDate(row.updated_at),
   version: row.version,
 });
 
