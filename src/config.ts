@@ -3,6 +3,7 @@
  * message naming the variable and how to fix it.
  */
 import { z } from "zod";
+import { profileDefaults, resolveOptions, type Options } from "./options.ts";
 
 const bool = (name: string) =>
   z
@@ -22,17 +23,17 @@ const postgresUrl = z
 
 const ConfigSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"], { error: "NODE_ENV must be development, production or test" }).default("development"),
-  HOST: z.string().min(1, { error: "HOST must not be empty" }).default("127.0.0.1"),
-  PORT: int("PORT", 0, 65_535).default(4000),
+  HOST: z.string().min(1, { error: "HOST must not be empty" }).optional(),
+  PORT: int("PORT", 0, 65_535).optional(),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent" })
     .default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"], { error: "LOG_FORMAT must be json or pretty" }).optional(),
   DATABASE_URL: postgresUrl.optional(),
-  DATABASE_POOL_SIZE: int("DATABASE_POOL_SIZE", 1, 1000).default(10),
-  DATABASE_CONNECT_TIMEOUT_MS: int("DATABASE_CONNECT_TIMEOUT_MS", 100, 600_000).default(5000),
+  DATABASE_POOL_SIZE: int("DATABASE_POOL_SIZE", 1, 1000).optional(),
+  DATABASE_CONNECT_TIMEOUT_MS: int("DATABASE_CONNECT_TIMEOUT_MS", 100, 600_000).optional(),
   DATABASE_QUEUE_LIMIT: int("DATABASE_QUEUE_LIMIT", 0, 100_000).optional(),
-  MIGRATE_ON_START: bool("MIGRATE_ON_START").default(true),
+  MIGRATE_ON_START: bool("MIGRATE_ON_START").optional(),
   EMBEDDED_POSTGRES_DIR: z.string().min(1).default(".data/postgres"),
   EMBEDDED_POSTGRES_PORT: int("EMBEDDED_POSTGRES_PORT", 1, 65_535).default(54_329),
   GRAPHIQL: bool("GRAPHIQL").optional(),
@@ -40,20 +41,20 @@ const ConfigSchema = z.object({
     .url({ error: "REDIS_URL must be a URL like redis://127.0.0.1:6379" })
     .refine((url) => /^rediss?:\/\//.test(url), { error: "REDIS_URL must start with redis:// or rediss://" })
     .optional(),
-  REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "REDIS_CHANNEL_PREFIX must be 1-64 letters, digits, _ . or -" }).default("ordergraph"),
-  OUTBOX_RETENTION_HOURS: int("OUTBOX_RETENTION_HOURS", 1, 24 * 365).default(24),
+  REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "REDIS_CHANNEL_PREFIX must be 1-64 letters, digits, _ . or -" }).optional(),
+  OUTBOX_RETENTION_HOURS: int("OUTBOX_RETENTION_HOURS", 1, 24 * 365).optional(),
   INTROSPECTION: bool("INTROSPECTION").optional(),
   CORS_ORIGINS: z
     .string()
     .regex(/^(\*|none|https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)$/, { error: 'CORS_ORIGINS must be "*", "none", or a comma-separated list of origins like https://app.example.com' })
     .optional(),
-  MAX_DEPTH: int("MAX_DEPTH", 1, 1000).default(12),
-  MAX_ALIASES: int("MAX_ALIASES", 0, 10_000).default(30),
-  MAX_TOKENS: int("MAX_TOKENS", 10, 1_000_000).default(2000),
-  MAX_DIRECTIVES: int("MAX_DIRECTIVES", 0, 10_000).default(20),
-  MAX_COST: int("MAX_COST", 1, 100_000_000).default(100_000),
-  MAX_BODY_BYTES: int("MAX_BODY_BYTES", 1024, 100 * 1024 * 1024).default(1024 * 1024),
-  OPERATION_TIMEOUT_MS: int("OPERATION_TIMEOUT_MS", 100, 600_000).default(10_000),
+  MAX_DEPTH: int("MAX_DEPTH", 1, 1000).optional(),
+  MAX_ALIASES: int("MAX_ALIASES", 0, 10_000).optional(),
+  MAX_TOKENS: int("MAX_TOKENS", 10, 1_000_000).optional(),
+  MAX_DIRECTIVES: int("MAX_DIRECTIVES", 0, 10_000).optional(),
+  MAX_COST: int("MAX_COST", 1, 100_000_000).optional(),
+  MAX_BODY_BYTES: int("MAX_BODY_BYTES", 1024, 100 * 1024 * 1024).optional(),
+  OPERATION_TIMEOUT_MS: int("OPERATION_TIMEOUT_MS", 100, 600_000).optional(),
   AUTH_JWT_SECRET: z
     .string()
     .refine((secret) => Buffer.byteLength(secret) >= 32, { error: "AUTH_JWT_SECRET must be at least 32 bytes (e.g. openssl rand -base64 48)" })
@@ -63,63 +64,34 @@ const ConfigSchema = z.object({
   AUTH_JWKS_FILE: z.string().min(1).optional(),
   AUTH_JWT_ISSUER: z.string().min(1).optional(),
   AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
-  RATE_LIMIT_PLACE_ORDER_PER_MINUTE: int("RATE_LIMIT_PLACE_ORDER_PER_MINUTE", 1, 1_000_000).default(30),
-  RATE_LIMIT_CREATE_USER_PER_MINUTE: int("RATE_LIMIT_CREATE_USER_PER_MINUTE", 1, 1_000_000).default(10),
-  RATE_LIMIT_UPDATE_USER_PER_MINUTE: int("RATE_LIMIT_UPDATE_USER_PER_MINUTE", 1, 1_000_000).default(20),
-  TRUSTED_PROXY_HOPS: int("TRUSTED_PROXY_HOPS", 0, 10).default(0),
-  MAX_SUBSCRIPTIONS_PER_CONNECTION: int("MAX_SUBSCRIPTIONS_PER_CONNECTION", 1, 100_000).default(100),
-  MAX_SUBSCRIPTIONS_PER_USER: int("MAX_SUBSCRIPTIONS_PER_USER", 1, 1_000_000).default(500),
-  HTTP_REQUEST_TIMEOUT_MS: int("HTTP_REQUEST_TIMEOUT_MS", 1000, 3_600_000).default(30_000),
-  HTTP_HEADERS_TIMEOUT_MS: int("HTTP_HEADERS_TIMEOUT_MS", 1000, 3_600_000).default(10_000),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: int("HTTP_KEEP_ALIVE_TIMEOUT_MS", 0, 3_600_000).default(5000),
-  HTTP_MAX_CONNECTIONS: int("HTTP_MAX_CONNECTIONS", 1, 1_000_000).default(20_000),
-  SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
+  RATE_LIMIT_PLACE_ORDER_PER_MINUTE: int("RATE_LIMIT_PLACE_ORDER_PER_MINUTE", 1, 1_000_000).optional(),
+  RATE_LIMIT_CREATE_USER_PER_MINUTE: int("RATE_LIMIT_CREATE_USER_PER_MINUTE", 1, 1_000_000).optional(),
+  RATE_LIMIT_UPDATE_USER_PER_MINUTE: int("RATE_LIMIT_UPDATE_USER_PER_MINUTE", 1, 1_000_000).optional(),
+  TRUSTED_PROXY_HOPS: int("TRUSTED_PROXY_HOPS", 0, 10).optional(),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: int("MAX_SUBSCRIPTIONS_PER_CONNECTION", 1, 100_000).optional(),
+  MAX_SUBSCRIPTIONS_PER_USER: int("MAX_SUBSCRIPTIONS_PER_USER", 1, 1_000_000).optional(),
+  HTTP_REQUEST_TIMEOUT_MS: int("HTTP_REQUEST_TIMEOUT_MS", 1000, 3_600_000).optional(),
+  HTTP_HEADERS_TIMEOUT_MS: int("HTTP_HEADERS_TIMEOUT_MS", 1000, 3_600_000).optional(),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int("HTTP_KEEP_ALIVE_TIMEOUT_MS", 0, 3_600_000).optional(),
+  HTTP_MAX_CONNECTIONS: int("HTTP_MAX_CONNECTIONS", 1, 1_000_000).optional(),
+  SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).optional(),
   SHUTDOWN_DRAIN_DELAY_MS: int("SHUTDOWN_DRAIN_DELAY_MS", 0, 600_000).optional(),
 });
 
 export interface Config {
   readonly env: "development" | "production" | "test";
-  readonly host: string;
-  readonly port: number;
   readonly logLevel: string;
   /** JSON lines, or readable lines for a terminal (default: pretty in development, else json). */
   readonly logFormat: "json" | "pretty";
   /** Unset: run an embedded PostgreSQL. */
   readonly databaseUrl: string | undefined;
-  readonly databasePoolSize: number;
-  /** Longest wait to open a database connection, or for a free one from the pool. */
-  readonly databaseConnectTimeoutMs: number;
-  /** Operations that may wait for a pool connection at once (default 2 × pool size). */
-  readonly databaseQueueLimit: number;
-  /** Request, header and keep-alive timeouts and the connection cap of the HTTP server. */
-  readonly http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
-  readonly migrateOnStart: boolean;
   readonly embeddedPostgres: { readonly dir: string; readonly port: number };
-  readonly graphiql: boolean;
-  readonly shutdownTimeoutMs: number;
-  /** After SIGTERM, keep serving this long with readiness at 503 (default: 5000 in production, else 0). */
-  readonly shutdownDrainDelayMs: number;
-  /** Unset: subscriptions are single-instance (in-process event bus). */
-  readonly redisUrl: string | undefined;
-  readonly redisChannelPrefix: string;
-  /** How long published events are kept for subscription replays. */
-  readonly outboxRetentionHours: number;
-  /** Answer introspection (default: not in production). */
-  readonly introspection: boolean;
-  /** CORS: any origin, these origins, or none (default: any in development, none in production). */
-  readonly corsOrigins: "*" | readonly string[] | false;
-  readonly limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxDirectives: number; maxCost: number; blockFieldSuggestions: boolean };
-  readonly maxBodyBytes: number;
-  /** Subscriptions at once on one WebSocket, and for one user on one instance. */
-  readonly subscriptionLimits: { readonly perConnection: number; readonly perUser: number };
-  readonly operationTimeoutMs: number;
   /** How tokens are verified; `undefined` in development without settings (a local dev secret is used). */
   readonly auth:
     | { secret?: string; publicKeyPem?: string; publicKeyAlgorithm?: string; jwksFile?: string; issuer?: string; audience?: string }
     | undefined;
-  readonly rateLimits: { placeOrderPerMinute: number; createUserPerMinute: number; updateUserPerMinute: number };
-  /** Proxies whose X-Forwarded-For entries identify clients, counted from the right. */
-  readonly trustedProxyHops: number;
+  /** Every option (options.ts): its default, then NODE_ENV's profile, then the environment. */
+  readonly options: Options;
 }
 
 export class ConfigError extends Error {
@@ -148,50 +120,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "Invalid configuration; fix these environment variables:\n  AUTH_JWT_SECRET=\"\": set a secret of at least 32 bytes to verify HS256 tokens, or AUTH_JWT_PUBLIC_KEY / AUTH_JWKS_FILE for asymmetric ones (required in production)",
     );
   }
-  const shutdownDrainDelayMs = c.SHUTDOWN_DRAIN_DELAY_MS ?? (c.NODE_ENV === "production" ? 5000 : 0);
-  if (shutdownDrainDelayMs > 0 && shutdownDrainDelayMs > c.SHUTDOWN_TIMEOUT_MS - 2000) {
-    const which = c.SHUTDOWN_DRAIN_DELAY_MS === undefined ? `the production default of ${shutdownDrainDelayMs}` : String(shutdownDrainDelayMs);
+  const options = resolveOptions(profileDefaults(c.NODE_ENV), {
+    host: c.HOST,
+    port: c.PORT,
+    http: {
+      requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: c.HTTP_MAX_CONNECTIONS,
+    },
+    poolSize: c.DATABASE_POOL_SIZE,
+    connectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+    poolQueueLimit: c.DATABASE_QUEUE_LIMIT,
+    migrate: c.MIGRATE_ON_START,
+    operationTimeoutMs: c.OPERATION_TIMEOUT_MS,
+    maxBodyBytes: c.MAX_BODY_BYTES,
+    limits: { maxDepth: c.MAX_DEPTH, maxAliases: c.MAX_ALIASES, maxTokens: c.MAX_TOKENS, maxDirectives: c.MAX_DIRECTIVES, maxCost: c.MAX_COST },
+    graphiql: c.GRAPHIQL,
+    introspection: c.INTROSPECTION,
+    corsOrigins: c.CORS_ORIGINS === undefined ? undefined : corsOrigins(c.CORS_ORIGINS),
+    trustedProxyHops: c.TRUSTED_PROXY_HOPS,
+    rateLimits: {
+      placeOrderPerMinute: c.RATE_LIMIT_PLACE_ORDER_PER_MINUTE,
+      createUserPerMinute: c.RATE_LIMIT_CREATE_USER_PER_MINUTE,
+      updateUserPerMinute: c.RATE_LIMIT_UPDATE_USER_PER_MINUTE,
+    },
+    redisUrl: c.REDIS_URL,
+    channelPrefix: c.REDIS_CHANNEL_PREFIX,
+    subscriptions: { perConnection: c.MAX_SUBSCRIPTIONS_PER_CONNECTION, perUser: c.MAX_SUBSCRIPTIONS_PER_USER },
+    relay: c.OUTBOX_RETENTION_HOURS === undefined ? {} : { retentionMs: c.OUTBOX_RETENTION_HOURS * 3_600_000 },
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    drainDelayMs: c.SHUTDOWN_DRAIN_DELAY_MS,
+  });
+  if (options.drainDelayMs > 0 && options.drainDelayMs > options.shutdownTimeoutMs - 2000) {
+    const which = c.SHUTDOWN_DRAIN_DELAY_MS === undefined ? `the production default of ${options.drainDelayMs}` : String(options.drainDelayMs);
     throw new ConfigError(
-      `Invalid configuration; fix these environment variables:\n  SHUTDOWN_DRAIN_DELAY_MS (${which}) must be at least 2000 ms shorter than SHUTDOWN_TIMEOUT_MS (${c.SHUTDOWN_TIMEOUT_MS}), so in-flight work can finish after the drain: raise SHUTDOWN_TIMEOUT_MS or lower SHUTDOWN_DRAIN_DELAY_MS`,
+      `Invalid configuration; fix these environment variables:\n  SHUTDOWN_DRAIN_DELAY_MS (${which}) must be at least 2000 ms shorter than SHUTDOWN_TIMEOUT_MS (${options.shutdownTimeoutMs}), so in-flight work can finish after the drain: raise SHUTDOWN_TIMEOUT_MS or lower SHUTDOWN_DRAIN_DELAY_MS`,
     );
   }
   return {
     env: c.NODE_ENV,
-    host: c.HOST,
-    port: c.PORT,
     logLevel: c.LOG_LEVEL,
     logFormat: c.LOG_FORMAT ?? (c.NODE_ENV === "development" ? "pretty" : "json"),
     databaseUrl: c.DATABASE_URL,
-    databasePoolSize: c.DATABASE_POOL_SIZE,
-    databaseConnectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
-    databaseQueueLimit: c.DATABASE_QUEUE_LIMIT ?? 2 * c.DATABASE_POOL_SIZE,
-    http: {
-      requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS,
-      headersTimeoutMs: Math.min(c.HTTP_HEADERS_TIMEOUT_MS, c.HTTP_REQUEST_TIMEOUT_MS),
-      keepAliveTimeoutMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-      maxConnections: c.HTTP_MAX_CONNECTIONS,
-    },
-    migrateOnStart: c.MIGRATE_ON_START,
     embeddedPostgres: { dir: c.EMBEDDED_POSTGRES_DIR, port: c.EMBEDDED_POSTGRES_PORT },
-    graphiql: c.GRAPHIQL ?? c.NODE_ENV !== "production",
-    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
-    shutdownDrainDelayMs,
-    redisUrl: c.REDIS_URL,
-    redisChannelPrefix: c.REDIS_CHANNEL_PREFIX,
-    outboxRetentionHours: c.OUTBOX_RETENTION_HOURS,
-    introspection: c.INTROSPECTION ?? c.NODE_ENV !== "production",
-    corsOrigins: corsOrigins(c.CORS_ORIGINS ?? (c.NODE_ENV === "production" ? "none" : "*")),
-    limits: {
-      maxDepth: c.MAX_DEPTH,
-      maxAliases: c.MAX_ALIASES,
-      maxTokens: c.MAX_TOKENS,
-      maxDirectives: c.MAX_DIRECTIVES,
-      maxCost: c.MAX_COST,
-      blockFieldSuggestions: c.NODE_ENV === "production",
-    },
-    maxBodyBytes: c.MAX_BODY_BYTES,
-    subscriptionLimits: { perConnection: c.MAX_SUBSCRIPTIONS_PER_CONNECTION, perUser: c.MAX_SUBSCRIPTIONS_PER_USER },
-    operationTimeoutMs: c.OPERATION_TIMEOUT_MS,
     auth: verification
       ? {
           secret: c.AUTH_JWT_SECRET,
@@ -202,15 +174,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           audience: c.AUTH_JWT_AUDIENCE,
         }
       : undefined,
-    rateLimits: {
-      placeOrderPerMinute: c.RATE_LIMIT_PLACE_ORDER_PER_MINUTE,
-      createUserPerMinute: c.RATE_LIMIT_CREATE_USER_PER_MINUTE,
-      updateUserPerMinute: c.RATE_LIMIT_UPDATE_USER_PER_MINUTE,
-    },
-    trustedProxyHops: c.TRUSTED_PROXY_HOPS,
+    options,
   };
 }
-
 const SECRETS = new Set(["AUTH_JWT_SECRET", "AUTH_JWT_PUBLIC_KEY"]);
 const URLS = new Set(["DATABASE_URL", "REDIS_URL"]);
 

@@ -5,18 +5,21 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { ANONYMOUS, type Viewer } from "./domain/access/viewer.ts";
 import type { EventFeed } from "./domain/events/event-feed.ts";
+import { createEventService, type EventService } from "./domain/events/event-service.ts";
 import { createOrderService, type OrderService } from "./domain/orders/order-service.ts";
 import type { Clock } from "./domain/shared/clock.ts";
 import type { IdGenerator } from "./domain/shared/ids.ts";
 import { createUserService, type UserService } from "./domain/users/user-service.ts";
+import type { RateLimitedAction, RateLimiter } from "./domain/shared/rate-limit.ts";
 import type { RequestMetadata } from "./domain/shared/request-metadata.ts";
 import { createMikroOrmRepositories, createMikroOrmUnitOfWork } from "./infra/mikro-orm/unit-of-work.ts";
-import type { RateLimitedAction, RateLimiter } from "./infra/rate-limiter.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
 export interface Services {
   readonly users: UserService;
   readonly orders: OrderService;
+  /** Subscriptions: which events the viewer gets. */
+  readonly events: EventService;
 }
 
 export interface Context {
@@ -34,8 +37,6 @@ export interface Context {
   readonly rateLimit: (action: RateLimitedAction) => Promise<void>;
   readonly services: Services;
   readonly loaders: Loaders;
-  /** Domain events for subscriptions: replay, then live. */
-  readonly events: EventFeed;
   /**
    * Replaces services and loaders with fresh ones on a new EntityManager fork. A subscription
    * calls it before resolving each event, so every event sees current rows, not a cache.
@@ -48,8 +49,7 @@ export interface ContextDeps {
   readonly clock: Clock;
   readonly newId: IdGenerator;
   readonly events: EventFeed;
-  /** Per-caller limits (default: none). */
-  readonly rateLimiter?: RateLimiter;
+  readonly rateLimiter: RateLimiter;
 }
 
 /** What the transport knows about one operation. */
@@ -69,13 +69,11 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
     const em = orm.em.fork();
     const repositories = createMikroOrmRepositories(em, metadata);
     const unitOfWork = createMikroOrmUnitOfWork(em, metadata);
-    return {
-      services: {
-        users: createUserService({ users: repositories.users, unitOfWork, clock, newId, viewer }),
-        orders: createOrderService({ orders: repositories.orders, unitOfWork, clock, newId, viewer }),
-      },
-      loaders: createLoaders(repositories, viewer),
+    const services = {
+      users: createUserService({ users: repositories.users, unitOfWork, clock, newId, viewer }),
+      orders: createOrderService({ orders: repositories.orders, unitOfWork, clock, newId, viewer }),
     };
+    return { services, loaders: createLoaders(services) };
   };
 
   return ({ requestId, metadata = {}, viewer = ANONYMOUS, clientAddress = "unknown", transport = "http", onSlowSubscriber }: OperationOrigin): Context => {
@@ -83,7 +81,9 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
     // subscription event) that never touches the database never forks an EntityManager.
     let current: ReturnType<typeof wire> | undefined;
     const wired = () => (current ??= wire(metadata, viewer));
+    const eventService = createEventService({ feed: events, viewer });
     const services: Services = {
+      events: eventService,
       get users() {
         return wired().services.users;
       },
@@ -98,7 +98,6 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
       viewer,
       transport,
       onSlowSubscriber,
-      events,
       services,
       loaders,
       renew() {
@@ -106,7 +105,7 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
       },
       rateLimit: async (action) => {
         const caller = viewer.kind === "anonymous" || viewer.userId === null ? `address:${clientAddress}` : `user:${viewer.userId}`;
-        await rateLimiter?.consume(action, caller);
+        await rateLimiter.consume(action, caller);
       },
     };
   };

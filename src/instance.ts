@@ -13,102 +13,34 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Pool } from "pg";
 import { createApp, GRAPHQL_PATH, type App } from "./app.ts";
-import { createContextFactory } from "./context.ts";
-import { createEventFeed, type EventFeedDeps } from "./domain/events/event-feed.ts";
-import { systemClock, type Clock } from "./domain/shared/clock.ts";
-import { newId } from "./domain/shared/ids.ts";
+import type { Clock } from "./domain/shared/clock.ts";
+import { createTokenVerifier, type TokenVerification } from "./infra/auth/token-verifier.ts";
 import { createEventBus, type PublishingEventBus } from "./infra/events/event-bus.ts";
-import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./infra/events/outbox-relay.ts";
+import { createOutboxRelay, type OutboxRelay } from "./infra/events/outbox-relay.ts";
 import { migrateDatabase } from "./infra/mikro-orm/migrate.ts";
 import { initOrm } from "./infra/mikro-orm/orm.ts";
-import { createMikroOrmEventLog } from "./infra/mikro-orm/outbox-repository.ts";
 import { createDatabaseMonitor } from "./infra/postgres/monitor.ts";
-import { createTokenVerifier, type TokenVerification } from "./infra/auth/token-verifier.ts";
-import { createRateLimiter, type RateLimits } from "./infra/rate-limiter.ts";
+import { createRateLimiter } from "./infra/rate-limiter.ts";
 import type { Logger } from "./observability/logger.ts";
-import type { ReadinessReport } from "./plugins/http-endpoints.ts";
 import { createMetrics } from "./observability/metrics.ts";
-import type { OperationLimits } from "./plugins/operation-limits.ts";
 import { safeError } from "./observability/safe-error.ts";
-import { schema } from "./schema/index.ts";
+import { resolveOptions, type OptionOverrides } from "./options.ts";
+import type { ReadinessReport } from "./plugins/http-endpoints.ts";
 
-export interface InstanceOptions {
+/** What starting an instance takes: where its database is, how tokens are verified, and overrides of any option (options.ts). */
+export interface InstanceOptions extends OptionOverrides {
   readonly databaseUrl: string;
   readonly logger: Logger;
-  /** Pool size (default 10). */
-  readonly poolSize?: number;
-  /** Longest wait to open a database connection (default 5000 ms). */
-  readonly connectTimeoutMs?: number;
-  /** Queries and mutations that may run beyond the pool size; more get SERVICE_UNAVAILABLE (default 2 × poolSize). */
-  readonly poolQueueLimit?: number;
-  /** Limits on HTTP connections, against slow or idle clients; see HttpServerLimits for each default. */
-  readonly http?: Partial<HttpServerLimits>;
-  /** How long `close()` may take in all; in-flight requests are cut only when it runs out (default 10000 ms). */
-  readonly shutdownTimeoutMs?: number;
-  /** Apply pending migrations before serving (default true); otherwise readiness waits for them. */
-  readonly migrate?: boolean;
-  /** Unset: an in-process event bus, so subscriptions see only this instance's changes. */
-  readonly redisUrl?: string;
-  /** Prefix of the pub/sub channels; every instance on one outbox must share it (default "ordergraph"). */
-  readonly channelPrefix?: string;
-  /** Interface to listen on (default 127.0.0.1). */
-  readonly host?: string;
-  /** 0 picks a free port (default 4000). */
-  readonly port?: number;
-  /** Serve GraphiQL to browsers (default true). */
-  readonly graphiql?: boolean;
-  /** Answer introspection queries (default true). */
-  readonly introspection?: boolean;
-  /** Development mode: yoga may attach error details for developers (default false). */
-  readonly development?: boolean;
-  /** CORS origins: "*", a list, or false for none (default false). */
-  readonly corsOrigins?: "*" | readonly string[] | false;
-  /** Operation limits (default DEFAULT_LIMITS in app.ts). */
-  readonly limits?: OperationLimits;
-  /** Longest a query or mutation, and any SQL statement, may run (default 10000 ms). */
-  readonly operationTimeoutMs?: number;
-  /** Largest HTTP body and WebSocket message (default 1 MiB). */
-  readonly maxBodyBytes?: number;
-  /** How far subscribers may fall behind: unsent bytes per socket (default 4 MiB) and in all (256 MiB), and the feed's bounds (see EventFeedDeps). */
-  readonly subscribers?: Partial<Pick<EventFeedDeps, "maxPendingEvents" | "maxStallMs">> & { readonly maxUnsentBytes?: number; readonly maxUnsentBytesTotal?: number };
-  /** Subscriptions at once per WebSocket and per user on this instance (default 100 and 500). */
-  readonly subscriptionLimits?: { readonly perConnection: number; readonly perUser: number };
-  /** Where "now" comes from (default the system clock). */
-  readonly clock?: Clock;
-  /** Outbox relay tuning; see OutboxRelayOptions for each default. */
-  readonly relay?: Partial<Pick<OutboxRelayOptions, "batchSize" | "pollIntervalMs" | "maxAttempts" | "retentionMs" | "pruneIntervalMs">>;
-  /** How long a WebSocket client has to send connection_init (default 3000 ms). */
-  readonly connectionInitWaitTimeoutMs?: number;
-  /** WebSocket ping interval (default 12000 ms). */
-  readonly keepAliveMs?: number;
-  /** Called with every SQL statement (tests count them). */
-  readonly onStatement?: (sql: string) => void;
   /** How bearer tokens are verified (a secret, public key or JWKS file). */
   readonly auth: TokenVerification;
-  /** Per-caller limits on placeOrder and createUser (default 30 and 10 per minute). */
-  readonly rateLimits?: RateLimits;
   /** A token GraphiQL sends by default, over HTTP and WebSocket (development). */
   readonly graphiqlToken?: string;
-  /** Proxies whose X-Forwarded-For entries identify clients, counted from the right (default 0). */
-  readonly trustedProxyHops?: number;
+  /** Where "now" comes from (default the system clock). */
+  readonly clock?: Clock;
+  /** Called with every SQL statement (tests count them). */
+  readonly onStatement?: (sql: string) => void;
   /** Resolve only once connected, migrated and serving (default true); else see `ready`. */
   readonly waitUntilReady?: boolean;
-  /**
-   * On close, how long to keep serving while readiness already answers 503, so load balancers
-   * stop routing here before connections close (default 0).
-   */
-  readonly drainDelayMs?: number;
-}
-
-export interface HttpServerLimits {
-  /** Longest time to receive a whole request, headers and body (default 30000 ms). */
-  readonly requestTimeoutMs: number;
-  /** Longest time to receive a request's headers (default 10000 ms). */
-  readonly headersTimeoutMs: number;
-  /** How long an idle keep-alive connection stays open (default 5000 ms). */
-  readonly keepAliveTimeoutMs: number;
-  /** Most open connections, WebSockets included; more are refused (default 20000). */
-  readonly maxConnections: number;
 }
 
 export interface Instance {
@@ -133,16 +65,15 @@ export interface Instance {
   close(): Promise<void>;
 }
 
-export async function startInstance(options: InstanceOptions): Promise<Instance> {
-  const { logger } = options;
-  const operationTimeoutMs = options.operationTimeoutMs ?? 10_000;
+export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, clock, onStatement, waitUntilReady = true, ...overrides }: InstanceOptions): Promise<Instance> {
+  const options = resolveOptions(overrides);
   let pool: Pool | undefined;
   const orm = await initOrm({
-    databaseUrl: options.databaseUrl,
+    databaseUrl,
     poolSize: options.poolSize,
     connectTimeoutMs: options.connectTimeoutMs,
-    onStatement: options.onStatement,
-    statementTimeoutMs: operationTimeoutMs,
+    onStatement,
+    statementTimeoutMs: options.operationTimeoutMs,
     onPool: (created) => {
       pool = created;
       // A connection that dies while idle (database restarted) is dropped and replaced.
@@ -155,16 +86,11 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const appliedMigrations: string[] = [];
   let migrationsApplied = false;
   const metrics = createMetrics();
-  const monitor = createDatabaseMonitor(options.databaseUrl);
+  const monitor = createDatabaseMonitor(databaseUrl);
   const bus = createEventBus({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix, logger });
-  const relay = createOutboxRelay({ orm, databaseUrl: options.databaseUrl, publish: (events) => bus.publish(events), logger, ...options.relay });
-  const events = createEventFeed({ log: createMikroOrmEventLog(orm.em), bus, maxPendingEvents: options.subscribers?.maxPendingEvents, maxStallMs: options.subscribers?.maxStallMs });
-  const rateLimiter = createRateLimiter(options.rateLimits ?? { placeOrderPerMinute: 30, createUserPerMinute: 10 }, {
-    redisUrl: options.redisUrl,
-    keyPrefix: options.channelPrefix,
-  });
-  const createContext = createContextFactory({ orm, clock: options.clock ?? systemClock, newId, events, rateLimiter });
-  const verifyToken = await createTokenVerifier(options.auth);
+  const relay = createOutboxRelay({ orm, databaseUrl, publish: (events) => bus.publish(events), logger, ...options.relay });
+  const rateLimiter = createRateLimiter(options.rateLimits, { redisUrl: options.redisUrl, keyPrefix: options.channelPrefix });
+  const verifyToken = await createTokenVerifier(auth);
 
   const readiness = async (): Promise<ReadinessReport> => {
     const checks: Record<string, string> = {};
@@ -191,31 +117,19 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   };
 
   const app = createApp({
-    schema,
-    createContext,
-    verifyToken,
-    graphiqlToken: options.graphiqlToken,
-    trustedProxyHops: options.trustedProxyHops,
+    orm,
     logger,
+    verifyToken,
+    options,
+    bus,
+    rateLimiter,
+    clock,
     metrics,
     readiness,
     // While stopping, operations are still served (in-flight work and the drain delay); only
     // readiness says to go elsewhere.
     unavailable: () => (state === "starting" ? `The server is starting (${waitingFor}); retry shortly.` : null),
-    graphiql: options.graphiql,
-    introspection: options.introspection,
-    development: options.development,
-    corsOrigins: options.corsOrigins,
-    limits: options.limits,
-    operationTimeoutMs,
-    maxConcurrentOperations: (options.poolSize ?? 10) + (options.poolQueueLimit ?? 2 * (options.poolSize ?? 10)),
-    maxBodyBytes: options.maxBodyBytes,
-    subscriptionLimits: options.subscriptionLimits,
-    maxUnsentBytesPerSocket: options.subscribers?.maxUnsentBytes,
-    maxUnsentBytesTotal: options.subscribers?.maxUnsentBytesTotal,
-    websocketMaxPayloadBytes: options.maxBodyBytes,
-    connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs,
-    keepAliveMs: options.keepAliveMs,
+    graphiqlToken,
   });
   metrics.observe({
     websocketConnections: () => app.websockets.server.clients.size,
@@ -224,7 +138,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     pool: () => pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
   });
 
-  const limits: HttpServerLimits = { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5000, maxConnections: 20_000, ...options.http };
+  const limits = options.http;
   const server = createServer({
     requestTimeout: limits.requestTimeoutMs,
     headersTimeout: limits.headersTimeoutMs,
@@ -244,15 +158,12 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     void app.yoga.requestListener(request, response);
   });
   server.on("upgrade", (request, socket, head) => {
-    if (state !== "ready" || new URL(request.url ?? "/", "http://localhost").pathname !== GRAPHQL_PATH) {
-      socket.end(state === "ready" ? "HTTP/1.1 404 Not Found\r\n\r\n" : "HTTP/1.1 503 Service Unavailable\r\n\r\n");
-      return;
-    }
-    app.websockets.server.handleUpgrade(request, socket, head, (websocket) => app.websockets.server.emit("connection", websocket, request));
+    if (state === "ready") app.websockets.handleUpgrade(request, socket, head);
+    else socket.end("HTTP/1.1 503 Service Unavailable\r\n\r\n");
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 4000, options.host ?? "127.0.0.1", () => resolve());
+    server.listen(options.port, options.host, () => resolve());
   });
 
   const ready = (async () => {
@@ -260,9 +171,9 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
       try {
         waitingFor = "connecting to PostgreSQL";
         await orm.em.fork().execute("select 1");
-        if (options.migrate !== false) {
+        if (options.migrate) {
           waitingFor = "applying migrations";
-          appliedMigrations.push(...(await migrateDatabase(options.databaseUrl)));
+          appliedMigrations.push(...(await migrateDatabase(databaseUrl)));
           migrationsApplied = true;
         } else {
           // Checked now, while the pool is free; readiness re-checks only while some are pending.
@@ -279,11 +190,11 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     relay.start();
     state = "ready";
   })();
-  if (options.waitUntilReady !== false) await ready;
+  if (waitUntilReady) await ready;
 
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
-  const host = options.host ?? "127.0.0.1";
+  const host = options.host;
   const authority = `${host.includes(":") ? `[${host}]` : host}:${port}`;
 
   let closing: Promise<void> | undefined;
@@ -299,7 +210,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     appliedMigrations,
     close() {
       closing ??= (async () => {
-        const stopBy = Date.now() + (options.shutdownTimeoutMs ?? 10_000) - 1000;
+        const stopBy = Date.now() + options.shutdownTimeoutMs - 1000;
         state = "stopping";
         if (options.drainDelayMs) await sleep(options.drainDelayMs);
         // Stop accepting without cutting idle keep-alive connections yet (http.Server#close

@@ -19,33 +19,12 @@ async function main(config: Config): Promise<void> {
   const adminToken = devSecret ? await issueToken(devSecret, { sub: DEV_ADMIN, roles: ["admin"], ttlSeconds: 12 * 3600 }) : undefined;
   const database = await openDatabase(config);
   const instance = await startInstance({
+    ...config.options,
     databaseUrl: database.url,
     logger,
-    poolSize: config.databasePoolSize,
-    connectTimeoutMs: config.databaseConnectTimeoutMs,
-    poolQueueLimit: config.databaseQueueLimit,
-    http: config.http,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    migrate: config.migrateOnStart,
-    redisUrl: config.redisUrl,
-    channelPrefix: config.redisChannelPrefix,
-    host: config.host,
-    port: config.port,
-    graphiql: config.graphiql,
-    introspection: config.introspection,
-    development: config.env === "development",
-    corsOrigins: config.corsOrigins,
-    limits: config.limits,
-    maxBodyBytes: config.maxBodyBytes,
-    subscriptionLimits: config.subscriptionLimits,
-    operationTimeoutMs: config.operationTimeoutMs,
-    relay: { retentionMs: config.outboxRetentionHours * 3_600_000 },
-    waitUntilReady: false,
     auth,
-    rateLimits: config.rateLimits,
-    trustedProxyHops: config.trustedProxyHops,
-    ...(adminToken && config.graphiql ? { graphiqlToken: adminToken } : {}),
-    drainDelayMs: config.shutdownDrainDelayMs,
+    waitUntilReady: false,
+    ...(adminToken && config.options.graphiql ? { graphiqlToken: adminToken } : {}),
   });
 
   let stopping = false;
@@ -57,7 +36,7 @@ async function main(config: Config): Promise<void> {
     await database.stop();
     logger.info("stopped");
   };
-  closeWithGrace({ delay: config.shutdownTimeoutMs, logger: { error: (message: unknown) => logger.error(message) }, skip: ["SIGINT"] }, shutdown);
+  closeWithGrace({ delay: config.options.shutdownTimeoutMs, logger: { error: (message: unknown) => logger.error(message) }, skip: ["SIGINT"] }, shutdown);
   // Ctrl-C under `npm start` reaches this process twice (from the terminal and from npm) within
   // milliseconds: the first starts the graceful shutdown (as SIGTERM does), a repeat within a
   // second is that same keypress, and a later one means "now": exit without waiting.
@@ -74,7 +53,7 @@ async function main(config: Config): Promise<void> {
 
   await instance.ready;
   if (stopping) return; // stopped before it served: nothing was checked or applied to report
-  if (config.migrateOnStart) {
+  if (config.options.migrate) {
     const applied = instance.appliedMigrations;
     logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : "database schema is up to date");
   }
@@ -84,7 +63,7 @@ async function main(config: Config): Promise<void> {
   if (devSecret && adminToken) await printDevTokens(instance, devSecret, adminToken, logger);
   logger.info(
     { url: instance.url, database: database.description, events: instance.bus.kind },
-    `serving ${instance.url}${config.graphiql ? " (GraphiQL in a browser)" : ""} on ${database.description}`,
+    `serving ${instance.url}${config.options.graphiql ? " (GraphiQL in a browser)" : ""} on ${database.description}`,
   );
 }
 

@@ -20,7 +20,7 @@ export async function withDatabase(task: (orm: MikroORM) => Promise<void>): Prom
     process.exitCode = 1;
     return;
   }
-  const orm = await createOrm({ databaseUrl: database.url, poolSize: config.databasePoolSize });
+  const orm = await createOrm({ databaseUrl: database.url, poolSize: config.options.poolSize });
   try {
     console.error(`database: ${database.description}`);
     await task(orm);

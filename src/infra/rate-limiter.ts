@@ -5,38 +5,23 @@
  * (same limits, counted per instance) answers instead.
  */
 import { Redis } from "ioredis";
+import { RateLimitedError, type RateLimitedAction, type RateLimiter } from "../domain/shared/rate-limit.ts";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 
-export type RateLimitedAction = "placeOrder" | "createUser" | "updateUser";
-
 export interface RateLimits {
-  /** Orders a caller may place per minute (default 30). */
   readonly placeOrderPerMinute: number;
-  /** Users a caller may create per minute (default 10). */
   readonly createUserPerMinute: number;
-  /** User updates a caller may make per minute (default 20): EMAIL_TAKEN answers must not be a fast oracle. */
-  readonly updateUserPerMinute?: number;
+  readonly updateUserPerMinute: number;
 }
 
-export class RateLimitedError extends Error {
-  override readonly name = "RateLimitedError";
-  readonly retryAfterSeconds: number;
-  constructor(action: RateLimitedAction, retryAfterSeconds: number) {
-    super(`Too many ${action} requests; retry in ${retryAfterSeconds} s.`);
-    this.retryAfterSeconds = retryAfterSeconds;
-  }
-}
-
-export interface RateLimiter {
-  /** Counts one `action` for `caller`; throws `RateLimitedError` when over the limit. */
-  consume(action: RateLimitedAction, caller: string): Promise<void>;
+export interface ClosableRateLimiter extends RateLimiter {
   close(): Promise<void>;
 }
 
 /** How long a rate-limit check waits for Redis before the per-instance limiter answers. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
 
-export function createRateLimiter(limits: RateLimits, options: { redisUrl?: string; keyPrefix?: string } = {}): RateLimiter {
+export function createRateLimiter(limits: RateLimits, options: { redisUrl?: string; keyPrefix?: string } = {}): ClosableRateLimiter {
   // A command unanswered for 250 ms (Redis paused, a black hole) fails, and the in-memory
   // insurance limiter decides instead: a Redis outage never holds a mutation for longer.
   const redis = options.redisUrl
@@ -50,7 +35,7 @@ export function createRateLimiter(limits: RateLimits, options: { redisUrl?: stri
   const limiters: Record<RateLimitedAction, RateLimiterAbstract> = {
     placeOrder: make("placeOrder", limits.placeOrderPerMinute),
     createUser: make("createUser", limits.createUserPerMinute),
-    updateUser: make("updateUser", limits.updateUserPerMinute ?? 20),
+    updateUser: make("updateUser", limits.updateUserPerMinute),
   };
   return {
     async consume(action, caller) {

@@ -1,33 +1,26 @@
-import { canSeeOrdersOf, canSeeUser, type Viewer } from "../domain/access/viewer.ts";
+import type { OrderService } from "../domain/orders/order-service.ts";
 import type { Order, OrderItem } from "../domain/orders/order.ts";
-import type { OrderFilter, OrderPageQuery } from "../domain/orders/order-repository.ts";
+import type { UserOrdersQuery } from "../domain/orders/order-repository.ts";
 import type { Page } from "../domain/shared/pagination.ts";
-import type { Repositories } from "../domain/shared/unit-of-work.ts";
+import type { UserService } from "../domain/users/user-service.ts";
 import type { User } from "../domain/users/user.ts";
 import { createByIdLoader, createGroupedLoader } from "./batch.ts";
 
-export type UserOrdersQuery = Omit<OrderPageQuery, "filter"> & { readonly filter: Omit<OrderFilter, "userId"> };
-
 /**
- * Per-request DataLoaders: every object a request touches at one level of the query is loaded
- * in one statement, and each is loaded once per request. Built fresh for every request and
- * every subscription event, so nothing is cached across them. Objects the viewer may not see
- * load as null, exactly like missing ones (and users are not even queried).
+ * Per-request DataLoaders over the request's services: every object a request touches at one
+ * level of the query is loaded in one statement, and each is loaded once per request. The
+ * services decide what the viewer may see (objects they may not see load as null, like missing
+ * ones); loaders only batch and cache. Built fresh for every request and every subscription
+ * event, so nothing is cached across them.
  */
-export function createLoaders({ users, orders }: Repositories, viewer: Viewer) {
-  const userById = createByIdLoader<User | null>(async (ids) => {
-    const wanted = ids.filter((id) => canSeeUser(viewer, id));
-    const found = new Map((wanted.length ? await users.getMany(wanted) : []).flatMap((user) => (user ? [[user.id, user] as const] : [])));
-    return ids.map((id) => found.get(id) ?? null);
-  });
-  const orderById = createByIdLoader<Order | null>(async (ids) =>
-    (await orders.getMany(ids)).map((order) => (order && canSeeOrdersOf(viewer, order.userId) ? order : null)),
-  );
-  const itemsByOrderId = createByIdLoader<OrderItem[]>((ids) => orders.getItemsByOrderIds(ids));
+export function createLoaders(services: { readonly users: UserService; readonly orders: OrderService }) {
+  const userById = createByIdLoader<User | null>((ids) => services.users.getMany(ids));
+  const orderById = createByIdLoader<Order | null>((ids) => services.orders.getMany(ids));
+  const itemsByOrderId = createByIdLoader<OrderItem[]>((ids) => services.orders.getItemsByOrderIds(ids));
   const ordersPageByUserId = createGroupedLoader<
     { id: string; group: string; query: UserOrdersQuery; withTotalCount: boolean },
     Page<Order> & { totalCount?: number }
-  >((ids, { query, withTotalCount }) => orders.getPagesByUserIds(ids, query, { withTotalCount }));
+  >((ids, { query, withTotalCount }) => services.orders.getPagesByUserIds(ids, query, { withTotalCount }));
 
   return {
     userById,

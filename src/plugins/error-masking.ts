@@ -8,8 +8,10 @@ import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import { AccessDeniedError, AuthenticationRequiredError } from "../domain/access/viewer.ts";
+import { UnknownEventError } from "../domain/events/event-ports.ts";
+import { apiError, ErrorCode } from "../error-codes.ts";
 import { classifyDatabaseFailure } from "../infra/postgres/failures.ts";
-import { RateLimitedError } from "../infra/rate-limiter.ts";
+import { RateLimitedError } from "../domain/shared/rate-limit.ts";
 import type { Logger } from "../observability/logger.ts";
 import { safeError } from "../observability/safe-error.ts";
 
@@ -19,13 +21,13 @@ export function useErrorMasking(logger: Logger): Plugin<Context> {
       // Executors report bad variable values without a code; they are the client's to fix, and
       // a request error (400) for GraphQL-over-HTTP clients. Yoga strips `http` from the output.
       if (isOriginalGraphQLError(error) && !error.path && (error.extensions?.code === undefined || /^Variable "\$/.test(error.message))) {
-        return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: "BAD_USER_INPUT", http: { status: 400 } } });
+        return apiError(ErrorCode.BAD_USER_INPUT, error.message, { nodes: error.nodes, extensions: error.extensions, httpStatus: 400 });
       }
       if (isOriginalGraphQLError(error)) return error;
       const expected = expectedError(error);
       if (expected) return expected;
       logger.error({ requestId, err: safeError(error.originalError ?? error), path: error.path?.join(".") }, "unexpected error in a resolver");
-      return new GraphQLError("Unexpected error.", { nodes: error.nodes, path: error.path, extensions: { code: "INTERNAL_SERVER_ERROR", requestId } });
+      return apiError(ErrorCode.INTERNAL_SERVER_ERROR, "Unexpected error.", { nodes: error.nodes, path: error.path, extensions: { requestId } });
     });
   return {
     onExecute({ args }) {
@@ -70,26 +72,41 @@ export function isOriginalGraphQLError(error: unknown): boolean {
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 
-/** Failures the rules raise on purpose, as the top-level errors clients expect. */
+/**
+ * Failures the rules raise on purpose, as the top-level errors clients expect: the one place
+ * where a domain or database failure becomes an API error code.
+ */
 function expectedError(error: GraphQLError): GraphQLError | null {
   const cause = error.originalError;
-  const as = (code: string, extensions: Record<string, unknown> = {}) =>
-    new GraphQLError(cause!.message, { nodes: error.nodes, path: error.path, extensions: { code, ...extensions } });
-  if (cause instanceof AuthenticationRequiredError) return as("UNAUTHENTICATED");
-  if (cause instanceof AccessDeniedError) return as("FORBIDDEN");
-  if (cause instanceof RateLimitedError) return as("RATE_LIMITED", { retryAfterSeconds: cause.retryAfterSeconds });
+  const at = { nodes: error.nodes, path: error.path };
+  const as = (code: ErrorCode, extensions?: Record<string, unknown>) => apiError(code, cause!.message, { ...at, extensions });
+  if (cause instanceof AuthenticationRequiredError) return as(ErrorCode.UNAUTHENTICATED);
+  if (cause instanceof AccessDeniedError) return as(ErrorCode.FORBIDDEN);
+  if (cause instanceof RateLimitedError) return as(ErrorCode.RATE_LIMITED, { retryAfterSeconds: cause.retryAfterSeconds });
+  if (cause instanceof UnknownEventError) {
+    return cause.expired
+      ? apiError(
+          ErrorCode.RESUME_POINT_EXPIRED,
+          "`after` names an event older than the retention period: events since then are no longer kept. Refetch what you show, then subscribe without `after`.",
+          { ...at, extensions: { argument: "after" } },
+        )
+      : apiError(ErrorCode.BAD_USER_INPUT, "`after` names no event this API keeps for this subscription; subscribe without `after` and refetch.", {
+          ...at,
+          extensions: { argument: "after" },
+        });
+  }
   const database = classifyDatabaseFailure(cause);
   if (database?.kind === "unavailable") {
-    return new GraphQLError("The database is unavailable or this server is busy. Retry shortly (a mutation with the same idempotencyKey or expectedVersion).", {
-      nodes: error.nodes,
-      path: error.path,
-      extensions: { code: "SERVICE_UNAVAILABLE", retryAfterSeconds: database.retryAfterSeconds },
+    return apiError(ErrorCode.SERVICE_UNAVAILABLE, "The database is unavailable or this server is busy. Retry shortly (a mutation with the same idempotencyKey or expectedVersion).", {
+      ...at,
+      extensions: { retryAfterSeconds: database.retryAfterSeconds },
     });
   }
   if (database?.kind === "timeout") {
-    return new GraphQLError(
+    return apiError(
+      ErrorCode.OPERATION_TIMEOUT,
       "The operation ran out of time and was stopped. A mutation may or may not have been applied: read it back, or retry with the same idempotencyKey or expectedVersion.",
-      { nodes: error.nodes, path: error.path, extensions: { code: "OPERATION_TIMEOUT" } },
+      at,
     );
   }
   return null;

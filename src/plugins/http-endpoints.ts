@@ -7,6 +7,7 @@
  */
 import type { Plugin } from "graphql-yoga";
 import type { Registry } from "prom-client";
+import { apiErrorBody, ErrorCode } from "../error-codes.ts";
 
 export interface ReadinessReport {
   readonly ready: boolean;
@@ -22,8 +23,8 @@ export interface HttpEndpointsOptions {
   readonly graphqlPath: string;
 }
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } });
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
 
 export function useHttpEndpoints({ readiness, registry, unavailable, graphqlPath }: HttpEndpointsOptions): Plugin {
   return {
@@ -42,7 +43,7 @@ export function useHttpEndpoints({ readiness, registry, unavailable, graphqlPath
         case graphqlPath: {
           const reason = unavailable();
           if (reason && request.method !== "GET") {
-            return endResponse(json(503, { errors: [{ message: reason, extensions: { code: "SERVICE_UNAVAILABLE" } }] }));
+            return endResponse(new Response(apiErrorBody(ErrorCode.SERVICE_UNAVAILABLE, reason), { status: 503, headers: JSON_HEADERS }));
           }
         }
       }

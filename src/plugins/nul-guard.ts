@@ -2,8 +2,9 @@
  * PostgreSQL text cannot hold NUL (U+0000). Rather than fail deep in a query, an operation whose
  * arguments or variables contain one is refused up front with BAD_USER_INPUT, and nothing runs.
  */
-import { GraphQLError, Kind, visit, type DocumentNode } from "graphql";
+import { Kind, visit, type DocumentNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { apiError, ErrorCode } from "../error-codes.ts";
 
 const hasNul = (value: unknown): boolean => {
   if (typeof value === "string") return value.includes("\u0000");
@@ -30,7 +31,7 @@ const documentHasNul = (document: DocumentNode): boolean => {
 
 export function useNulGuard(): Plugin {
   const refuse = () => ({
-    errors: [new GraphQLError("Text must not contain the NUL character (U+0000).", { extensions: { code: "BAD_USER_INPUT" } })],
+    errors: [apiError(ErrorCode.BAD_USER_INPUT, "Text must not contain the NUL character (U+0000).")],
   });
   return {
     onExecute({ args, setResultAndStopExecution }) {

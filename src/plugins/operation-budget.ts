@@ -14,9 +14,10 @@
  *   from outside, so it ends when its current statement is cancelled or answers, and its unit of
  *   work rolls back.
  */
-import { GraphQLError, type DocumentNode } from "graphql";
+import type { DocumentNode, GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { withDeadline } from "../infra/postgres/deadline.ts";
+import { apiError, apiErrorBody, ErrorCode } from "../error-codes.ts";
 
 export interface OperationBudget {
   /** The deadline of each query and mutation, in ms. */
@@ -38,7 +39,7 @@ export function useOperationBudget({ timeoutMs, maxConcurrent, isQuery, graphqlP
     onRequest(payload) {
       if (running < maxConcurrent || payload.request.method !== "POST" || payload.url.pathname !== graphqlPath) return;
       payload.endResponse(
-        new Response(JSON.stringify({ errors: [{ message: BUSY_MESSAGE, extensions: { code: "SERVICE_UNAVAILABLE", retryAfterSeconds: RETRY_AFTER_SECONDS } }] }), {
+        new Response(apiErrorBody(ErrorCode.SERVICE_UNAVAILABLE, BUSY_MESSAGE, { retryAfterSeconds: RETRY_AFTER_SECONDS }), {
           status: 503,
           headers: { "content-type": "application/json; charset=utf-8", "retry-after": String(RETRY_AFTER_SECONDS) },
         }),
@@ -49,9 +50,7 @@ export function useOperationBudget({ timeoutMs, maxConcurrent, isQuery, graphqlP
       setExecuteFn((args): Promise<unknown> => {
         if (running >= maxConcurrent) {
           return Promise.resolve({
-            errors: [
-              new GraphQLError(BUSY_MESSAGE, { extensions: { code: "SERVICE_UNAVAILABLE", retryAfterSeconds: RETRY_AFTER_SECONDS } }),
-            ],
+            errors: [apiError(ErrorCode.SERVICE_UNAVAILABLE, BUSY_MESSAGE, { extensions: { retryAfterSeconds: RETRY_AFTER_SECONDS } })],
           });
         }
         running++;
@@ -62,7 +61,7 @@ export function useOperationBudget({ timeoutMs, maxConcurrent, isQuery, graphqlP
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<{ errors: GraphQLError[] }>((resolve) => {
           timer = setTimeout(
-            () => resolve({ errors: [new GraphQLError(`The query took longer than ${timeoutMs} ms; its result was abandoned.`, { extensions: { code: "OPERATION_TIMEOUT" } })] }),
+            () => resolve({ errors: [apiError(ErrorCode.OPERATION_TIMEOUT, `The query took longer than ${timeoutMs} ms; its result was abandoned.`)] }),
             timeoutMs,
           );
         });

@@ -9,6 +9,7 @@ import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createComplexityRule } from "@pothos/plugin-complexity";
 import { GraphQLError, Kind, validate, type DocumentNode, type GraphQLSchema, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { apiError, ErrorCode } from "../error-codes.ts";
 
 export interface OperationLimits {
   /** Deepest selection nesting (default 12). */
@@ -25,10 +26,8 @@ export interface OperationLimits {
   readonly blockFieldSuggestions: boolean;
 }
 
-export const LIMIT_CODE = "OPERATION_LIMIT_EXCEEDED";
-
 const coded = (error: GraphQLError) =>
-  new GraphQLError(error.message.replace(/^Syntax Error: /, ""), { nodes: error.nodes, extensions: { code: LIMIT_CODE } });
+  apiError(ErrorCode.OPERATION_LIMIT_EXCEEDED, error.message.replace(/^Syntax Error: /, ""), { nodes: error.nodes });
 
 export function useOperationLimits(limits: OperationLimits): Plugin[] {
   // Report a coded error instead of armor's plain one; validation then fails with 400.
@@ -77,10 +76,11 @@ function useCostLimit(maxCost: number): Plugin {
             validate: ({ complexity }, reportError) => {
               if (complexity > maxCost) {
                 reportError(
-                  new GraphQLError(
+                  apiError(
+                    ErrorCode.OPERATION_LIMIT_EXCEEDED,
                     `This operation could return about ${complexity} rows, more than the limit of ${maxCost}: ask for fewer rows (first/last) or fewer nested connections.`,
-                    // http.status: refused like any validation error (400 for GraphQL-over-HTTP clients).
-                    { extensions: { code: LIMIT_CODE, cost: complexity, maxCost, http: { status: 400 } } },
+                    // Refused like any validation error (400 for GraphQL-over-HTTP clients).
+                    { extensions: { cost: complexity, maxCost }, httpStatus: 400 },
                   ),
                 );
               }
@@ -88,7 +88,7 @@ function useCostLimit(maxCost: number): Plugin {
           }),
         ]);
         // Only the cost verdict: bad variable values are reported by execution, with their code.
-        const refused = errors.filter((error) => error.extensions.code === LIMIT_CODE);
+        const refused = errors.filter((error) => error.extensions.code === ErrorCode.OPERATION_LIMIT_EXCEEDED);
         if (constant) verdicts.set(document, (verdicts.get(document) ?? new Map<string, GraphQLError[]>()).set(operationKey, refused));
         if (refused.length > 0) setResult(refused);
       };
@@ -108,7 +108,7 @@ function useParseErrorCodes(): Plugin {
               nodes: result.nodes,
               source: result.source,
               positions: result.positions,
-              extensions: { code: limit ? LIMIT_CODE : "GRAPHQL_PARSE_FAILED" },
+              extensions: { code: limit ? ErrorCode.OPERATION_LIMIT_EXCEEDED : ErrorCode.GRAPHQL_PARSE_FAILED },
             }),
           );
         }

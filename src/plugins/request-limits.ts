@@ -5,8 +5,8 @@
  * - Variables nested deeper than any input type of the schema allows (a 100 KB `[[[…]]]` is
  *   50,000 levels) are refused with 400 BAD_USER_INPUT before anything walks them recursively.
  */
-import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { apiError, apiErrorBody, ErrorCode } from "../error-codes.ts";
 
 /** Deeper than any input the schema takes (its deepest is a few levels). */
 export const MAX_VARIABLE_DEPTH = 32;
@@ -24,7 +24,7 @@ export function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
 }
 
 export const variablesTooDeepError = () =>
-  new GraphQLError(`Variables must not nest deeper than ${MAX_VARIABLE_DEPTH} levels.`, { extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } });
+  apiError(ErrorCode.BAD_USER_INPUT, `Variables must not nest deeper than ${MAX_VARIABLE_DEPTH} levels.`, { httpStatus: 400 });
 
 export function useVariableDepthLimit(): Plugin {
   return {
@@ -36,7 +36,7 @@ export function useVariableDepthLimit(): Plugin {
 
 export function useRequestBodyLimit(maxBytes: number): Plugin {
   const refuse = (status: number, message: string) =>
-    new Response(JSON.stringify({ errors: [{ message, extensions: { code: status === 413 ? "PAYLOAD_TOO_LARGE" : "LENGTH_REQUIRED" } }] }), {
+    new Response(apiErrorBody(status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.LENGTH_REQUIRED, message), {
       status,
       headers: { "content-type": "application/json; charset=utf-8", connection: "close" },
     });

@@ -1,11 +1,9 @@
-import { GraphQLError } from "graphql";
-import { filter, map, pipe } from "graphql-yoga";
-import { AccessDeniedError, AuthenticationRequiredError, canSeeUser } from "../domain/access/viewer.ts";
+import { map, pipe } from "graphql-yoga";
 import { ORDER_EVENT_TYPES, USER_EVENT_TYPES, type DomainEvent, type OrderEvent, type UserEvent } from "../domain/events/domain-event.ts";
 import type { EventQuery } from "../domain/events/event-feed.ts";
-import { UnknownEventError } from "../domain/events/event-ports.ts";
 import { isUuid } from "../domain/shared/ids.ts";
 import type { Context } from "../context.ts";
+import { apiError, ErrorCode } from "../error-codes.ts";
 import { badUserInput } from "./bad-user-input.ts";
 import { builder } from "./builder.ts";
 import { decodeGlobalIdOf } from "./global-id.ts";
@@ -60,45 +58,26 @@ const UserEventRef = builder.objectRef<UserEvent>("UserEvent").implement({
 });
 
 /**
- * Subscribes to the feed for what the viewer may see: a customer's subscription is narrowed to
- * their own user (asking for someone else's is FORBIDDEN), and every event is checked again
- * before it is resolved, with a renewed context (fresh loaders and fork).
+ * Subscribes through the event service (which decides what the viewer may receive) and renews
+ * the context before each event is resolved, so every event sees current rows (fresh loaders
+ * and fork), not a cache.
  */
 async function subscribe<E extends DomainEvent>(context: Context, requested: EventQuery): Promise<AsyncIterable<E>> {
-  const { viewer } = context;
   if (context.transport !== "websocket") {
     // Over HTTP (server-sent events) a subscription would outlive its token unchecked.
-    throw new GraphQLError("Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.", { extensions: { code: "BAD_REQUEST" } });
+    throw apiError(ErrorCode.BAD_REQUEST, "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.");
   }
-  if (viewer.kind === "anonymous") throw new AuthenticationRequiredError("Sign in to subscribe.");
-  if (viewer.kind === "customer" && requested.userId !== undefined && requested.userId !== viewer.userId) {
-    throw new AccessDeniedError("Customers may only subscribe to their own events.");
-  }
-  const query = viewer.kind === "customer" ? { ...requested, userId: viewer.userId } : requested;
-  if (query.after !== undefined && !isUuid(query.after)) {
+  if (requested.after !== undefined && !isUuid(requested.after)) {
     throw badUserInput("`after` must be the `id` of an event this API sent.", "after");
   }
-  try {
-    const events = await context.events.subscribe({ ...query, onTooSlow: context.onSlowSubscriber });
-    return pipe(
-      events,
-      filter((event: DomainEvent) => canSeeUser(viewer, event.userId)),
-      map((event: DomainEvent) => {
-        context.renew();
-        return event as E;
-      }),
-    ) as AsyncIterable<E>;
-  } catch (error) {
-    if (error instanceof UnknownEventError && error.expired) {
-      throw new GraphQLError("`after` names an event older than the retention period: events since then are no longer kept. Refetch what you show, then subscribe without `after`.", {
-        extensions: { code: "RESUME_POINT_EXPIRED", argument: "after" },
-      });
-    }
-    if (error instanceof UnknownEventError) {
-      throw badUserInput("`after` names no event this API keeps for this subscription; subscribe without `after` and refetch.", "after");
-    }
-    throw error;
-  }
+  const events = await context.services.events.subscribe({ ...requested, onTooSlow: context.onSlowSubscriber });
+  return pipe(
+    events,
+    map((event: DomainEvent) => {
+      context.renew();
+      return event as E;
+    }),
+  ) as AsyncIterable<E>;
 }
 
 const optionalId = (typename: string, value: string | null | undefined, argument: string) =>

@@ -1,5 +1,6 @@
 import type { User } from "../domain/users/user.ts";
 import type { UserFilter, UserSortField } from "../domain/users/user-repository.ts";
+import { openToAnonymous } from "./access.ts";
 import { builder } from "./builder.ts";
 import { connectionCost } from "./cost.ts";
 import { SortDirectionEnum, toConnection, toPageRequest, type CursorScope } from "./connection.ts";
@@ -65,6 +66,7 @@ builder.queryFields((t) => ({
     type: UserRef,
     nullable: true,
     description: "The caller's own user; null for anonymous callers and for administrators without a user record.",
+    extensions: openToAnonymous,
     resolve: (_, __, { services }) => services.users.getViewer(),
   }),
   user: t.field({
@@ -144,6 +146,7 @@ builder.mutationFields((t) => ({
   createUser: t.field({
     type: UserPayload,
     args: { input: t.arg({ type: CreateUserInput, required: true }) },
+    extensions: openToAnonymous,
     resolve: async (_, { input }, { services, rateLimit }) => {
       await rateLimit("createUser");
       return toPayload("user", await services.users.createOne(input));

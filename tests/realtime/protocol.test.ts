@@ -13,7 +13,7 @@ let instance: Instance;
 beforeAll(async () => {
   db = await createTestDatabase();
   // No REDIS_URL: the in-process bus, as `npm start` runs by default.
-  instance = await startTestInstance({ databaseUrl: db.url, migrate: false, connectionInitWaitTimeoutMs: 300 });
+  instance = await startTestInstance({ databaseUrl: db.url, migrate: false, subscriptions: { connectionInitWaitTimeoutMs: 300 } });
 });
 afterAll(async () => {
   await instance?.close();

@@ -30,8 +30,7 @@ beforeAll(async () => {
     migrate: false,
     redisUrl: redis.url,
     channelPrefix,
-    subscribers: { maxStallMs: 1500, maxPendingEvents: 50, maxUnsentBytes: 256 * 1024 },
-    subscriptionLimits: { perConnection: 3, perUser: 1000 },
+    subscriptions: { maxStallMs: 1500, maxPendingEvents: 50, maxUnsentBytesPerSocket: 256 * 1024, perConnection: 3, perUser: 1000 },
   });
   userId = await createUser(instance, "load@example.com");
 }, 60_000);
@@ -140,7 +139,7 @@ describe("subscribers that stop reading, together", () => {
       migrate: false,
       redisUrl: redis.url,
       channelPrefix,
-      subscribers: { maxUnsentBytes: 64 * 1024 * 1024, maxUnsentBytesTotal: 512 * 1024 },
+      subscriptions: { maxUnsentBytesPerSocket: 64 * 1024 * 1024, maxUnsentBytesTotal: 512 * 1024 },
     });
     try {
       const big = `subscription { orderEvents { id order { id items { sku name quantity } user { id name email orders(first: 100) { nodes { id status createdAt total { amount currency } } } } } } }`;
@@ -287,7 +286,7 @@ describe("shared fan-out", () => {
 
 describe("the per-user subscription limit", () => {
   it("counts a caller's subscriptions across its connections on the instance", async () => {
-    const limited = await startTestInstance({ databaseUrl: db.url, migrate: false, redisUrl: redis.url, channelPrefix, subscriptionLimits: { perConnection: 10, perUser: 2 } });
+    const limited = await startTestInstance({ databaseUrl: db.url, migrate: false, redisUrl: redis.url, channelPrefix, subscriptions: { perConnection: 10, perUser: 2 } });
     try {
       const first = subscribe(limited.websocketUrl, "subscription { userEvents { id } }");
       const second = subscribe(limited.websocketUrl, "subscription { orderEvents { id } }");

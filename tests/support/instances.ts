@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { pino } from "pino";
 import { startInstance, type Instance, type InstanceOptions } from "../../src/instance.ts";
 import { ADMIN_AUTHORIZATION, TEST_AUTH } from "./auth.ts";
+import { GENEROUS_RATE_LIMITS } from "./test-app.ts";
 
 /** A unique channel prefix, so test files sharing one Redis never see each other's events. */
 export const uniqueChannelPrefix = () => `test-${randomBytes(4).toString("hex")}`;
@@ -12,7 +13,7 @@ export function startTestInstance(options: Omit<InstanceOptions, "logger" | "por
   const logger = lines
     ? pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) })
     : pino({ level: process.env.LOG_LEVEL ?? "silent" });
-  return startInstance({ port: 0, graphiql: true, relay: { pollIntervalMs: 200 }, auth: TEST_AUTH, rateLimits: { placeOrderPerMinute: 10_000, createUserPerMinute: 10_000, updateUserPerMinute: 10_000 }, ...options, logger });
+  return startInstance({ port: 0, graphiql: true, relay: { pollIntervalMs: 200 }, auth: TEST_AUTH, rateLimits: GENEROUS_RATE_LIMITS, ...options, logger });
 }
 
 /** An operation as an administrator (or with `authorization`), returning `data`; throws on errors. */

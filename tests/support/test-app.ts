@@ -2,15 +2,9 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
 import { pino } from "pino";
 import { createApp, type App } from "../../src/app.ts";
-import { createContextFactory } from "../../src/context.ts";
 import type { Clock } from "../../src/domain/shared/clock.ts";
-import { systemClock } from "../../src/domain/shared/clock.ts";
-import { newId } from "../../src/domain/shared/ids.ts";
-import { createEventFeed } from "../../src/domain/events/event-feed.ts";
-import { createEventBus } from "../../src/infra/events/event-bus.ts";
-import { createMikroOrmEventLog } from "../../src/infra/mikro-orm/outbox-repository.ts";
 import { createTokenVerifier } from "../../src/infra/auth/token-verifier.ts";
-import { schema } from "../../src/schema/index.ts";
+import { resolveOptions, type OptionOverrides } from "../../src/options.ts";
 import { ADMIN_AUTHORIZATION, TEST_AUTH } from "./auth.ts";
 import type { TestDatabase } from "./test-database.ts";
 
@@ -29,17 +23,23 @@ export interface TestApp {
   execute<Data, Variables>(document: TypedDocumentNode<Data, Variables>, variables?: Variables, headers?: Record<string, string>): Promise<GraphQLResponse<Data>>;
 }
 
-/** The real app on a test database, exercised through HTTP semantics without a port. */
-export function createTestApp(db: TestDatabase, options: { clock?: Clock } = {}): TestApp {
+/** Rate limits no test trips by accident; the rate-limit tests set their own. */
+export const GENEROUS_RATE_LIMITS = { placeOrderPerMinute: 10_000, createUserPerMinute: 10_000, updateUserPerMinute: 10_000 };
+
+/**
+ * The real app on a test database, built by the production factory (`createApp`) with test
+ * overrides, and exercised through HTTP semantics without a port.
+ */
+export function createTestApp(db: TestDatabase, { clock, options }: { clock?: Clock; options?: OptionOverrides } = {}): TestApp {
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const bus = createEventBus({ logger });
   const verifier = createTokenVerifier(TEST_AUTH);
   const app = createApp({
-    schema,
-    createContext: createContextFactory({ orm: db.orm, clock: options.clock ?? systemClock, newId, events: createEventFeed({ log: createMikroOrmEventLog(db.orm.em), bus }) }),
-    verifyToken: async (token) => (await verifier)(token),
+    orm: db.orm,
     logger,
+    verifyToken: async (token) => (await verifier)(token),
+    options: resolveOptions({ rateLimits: GENEROUS_RATE_LIMITS }, options ?? {}),
+    clock,
   });
   // As an administrator unless the caller passes its own `authorization` ("" for none).
   const graphql = async (query: string, variables?: unknown, headers: Record<string, string> = {}) => {

@@ -42,3 +42,27 @@ describe("what errors may log", () => {
     expect(scrub(frame)).toBe(frame);
   });
 });
+
+describe("options: declared once, then the profile, then the environment", () => {
+  it("an empty environment gives every default, with nothing left unset", () => {
+    const { options } = loadConfig({});
+    expect(options.rateLimits).toEqual({ placeOrderPerMinute: 30, createUserPerMinute: 10, updateUserPerMinute: 20 });
+    expect(options.limits).toMatchObject({ maxDepth: 12, maxCost: 100_000, blockFieldSuggestions: false });
+    expect(options.subscriptions).toMatchObject({ perConnection: 100, perUser: 500 });
+    expect(options.poolQueueLimit).toBe(2 * options.poolSize);
+    expect(options.corsOrigins).toBe("*"); // development's profile
+    const undefinedPaths = Object.entries(options).flatMap(([key, value]) =>
+      value && typeof value === "object" && !Array.isArray(value)
+        ? Object.entries(value).filter(([, field]) => field === undefined).map(([field]) => `${key}.${field}`)
+        : value === undefined && key !== "redisUrl" ? [key] : [],
+    );
+    expect(undefinedPaths).toEqual([]);
+  });
+
+  it("production's profile hides the schema; a variable overrides one field of a group and keeps the rest", () => {
+    const { options } = loadConfig({ NODE_ENV: "production", AUTH_JWT_SECRET: "x".repeat(32), MAX_DEPTH: "5", DATABASE_POOL_SIZE: "4", RATE_LIMIT_CREATE_USER_PER_MINUTE: "3" });
+    expect(options).toMatchObject({ graphiql: false, introspection: false, corsOrigins: false, drainDelayMs: 5000, poolSize: 4, poolQueueLimit: 8 });
+    expect(options.limits).toMatchObject({ maxDepth: 5, maxAliases: 30, blockFieldSuggestions: true });
+    expect(options.rateLimits).toEqual({ placeOrderPerMinute: 30, createUserPerMinute: 3, updateUserPerMinute: 20 });
+  });
+});

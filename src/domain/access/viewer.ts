@@ -17,6 +17,9 @@ export const canSeeUser = (viewer: Viewer, userId: string): boolean =>
 /** Whether the viewer may see an order of this user. */
 export const canSeeOrdersOf = canSeeUser;
 
+/** Whether the viewer may receive an event: one about a user (or their order) they may see. */
+export const canSeeEventOf = canSeeUser;
+
 /**
  * An operation the viewer's role may never perform (a customer confirming an order, listing
  * all users). Not about a particular object: those are answered as if they did not exist.

@@ -34,6 +34,9 @@ export interface IdempotencyRecord {
 }
 
 /** The orders store, as the order service and the loaders use it. */
+/** `User.orders`: a page query whose filter never names the user (each page is one user's). */
+export type UserOrdersQuery = Omit<OrderPageQuery, "filter"> & { readonly filter: Omit<OrderFilter, "userId"> };
+
 export interface OrderRepository {
   getOne(id: string): Promise<Order | null>;
   /** One entry per id, in the same order; `null` where no order has that id. */
@@ -46,7 +49,7 @@ export interface OrderRepository {
    */
   getPagesByUserIds(
     userIds: readonly string[],
-    query: Omit<OrderPageQuery, "filter"> & { filter: Omit<OrderFilter, "userId"> },
+    query: UserOrdersQuery,
     options?: { withTotalCount?: boolean },
   ): Promise<(Page<Order> & { totalCount?: number })[]>;
   count(filter: OrderFilter): Promise<number>;

@@ -2,14 +2,16 @@ import { createHash } from "node:crypto";
 import { canSeeOrdersOf, requireAdmin, requireSignedIn, type Viewer } from "../access/viewer.ts";
 import { orderEvent, type OrderEventType } from "../events/domain-event.ts";
 import type { Clock } from "../shared/clock.ts";
-import { domainError, DomainErrorCode } from "../shared/domain-error.ts";
 import type { IdGenerator } from "../shared/ids.ts";
 import { ConcurrentUpdateError, MissingReferenceError, UniquenessViolationError } from "../shared/persistence-errors.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import type { Repositories, UnitOfWork } from "../shared/unit-of-work.ts";
 import { UserStatus } from "../users/user.ts";
+import { userErrors } from "../users/user-errors.ts";
+import { orderErrors } from "./order-errors.ts";
 import { newOrder, parseOrderRequest, transitionOrder, type Order, type OrderItemInput, type OrderRequest } from "./order.ts";
-import type { OrderFilter, OrderPageQuery, OrderRepository } from "./order-repository.ts";
+import type { Page } from "../shared/pagination.ts";
+import type { OrderFilter, OrderPageQuery, OrderRepository, UserOrdersQuery } from "./order-repository.ts";
 import type { OrderTransition } from "./order-status-machine.ts";
 
 export interface OrderServiceDeps {
@@ -71,9 +73,9 @@ export function createOrderService({ orders, unitOfWork, clock, newId, viewer }:
     try {
       return await unitOfWork.run(async (tx) => {
         const order = visible(await tx.orders.getOne(input.id));
-        if (!order) return err(domainError(DomainErrorCode.NOT_FOUND, "No order has this id.", ["id"]));
+        if (!order) return err(orderErrors.notFound());
         if (input.expectedVersion != null && input.expectedVersion !== order.version) {
-          return err(domainError(DomainErrorCode.VERSION_CONFLICT, `expectedVersion does not match; the order is at version ${order.version}.`, ["expectedVersion"]));
+          return err(orderErrors.versionMismatch(order.version));
         }
         const next = transitionOrder(order, name, clock.now(), { reason: input.reason ?? undefined });
         if (!next.ok) return next;
@@ -83,7 +85,7 @@ export function createOrderService({ orders, unitOfWork, clock, newId, viewer }:
       });
     } catch (error) {
       if (error instanceof ConcurrentUpdateError) {
-        return err(domainError(DomainErrorCode.VERSION_CONFLICT, "The order was changed by someone else; read it again and retry.", ["expectedVersion"]));
+        return err(orderErrors.changedConcurrently());
       }
       throw error;
     }
@@ -94,7 +96,7 @@ export function createOrderService({ orders, unitOfWork, clock, newId, viewer }:
     const record = await tx.orders.getIdempotencyRecord(userId, key);
     if (!record) return null;
     if (record.requestHash !== requestHash) {
-      return err(domainError(DomainErrorCode.IDEMPOTENCY_KEY_REUSED, "This idempotency key was already used for a different order.", ["idempotencyKey"]));
+      return err(orderErrors.idempotencyKeyReused());
     }
     const order = await tx.orders.getOne(record.orderId);
     if (!order) throw new Error(`idempotency key ${key} points at missing order ${record.orderId}`);
@@ -103,23 +105,23 @@ export function createOrderService({ orders, unitOfWork, clock, newId, viewer }:
 
   async function placeOrder(input: PlaceOrderInput): Promise<Result<Order>> {
     requireSignedIn(viewer, "place orders");
-    if (!canSeeOrdersOf(viewer, input.userId)) return err(domainError(DomainErrorCode.NOT_FOUND, "No user has this id.", ["userId"]));
+    if (!canSeeOrdersOf(viewer, input.userId)) return err(userErrors.notFound(["userId"]));
     const request = parseOrderRequest(input);
     const key = input.idempotencyKey?.trim() || null;
     const keyErrors =
       input.idempotencyKey != null && (key === null || key.length > IDEMPOTENCY_KEY_MAX_LENGTH)
-        ? [domainError(DomainErrorCode.VALIDATION_FAILED, `Idempotency key must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters.`, ["idempotencyKey"])]
+        ? [orderErrors.idempotencyKeyLength(IDEMPOTENCY_KEY_MAX_LENGTH)]
         : [];
     if (!request.ok || keyErrors.length > 0) return err(...(request.ok ? [] : request.errors), ...keyErrors);
     const requestHash = fingerprint(request.value);
     try {
       return await unitOfWork.run(async (tx) => {
         const user = await tx.users.getOneForShare(input.userId);
-        if (!user) return err(domainError(DomainErrorCode.NOT_FOUND, "No user has this id.", ["userId"]));
+        if (!user) return err(userErrors.notFound(["userId"]));
         const replayed = key === null ? null : await replay(tx, user.id, key, requestHash);
         if (replayed) return replayed;
         if (user.status === UserStatus.DEACTIVATED) {
-          return err(domainError(DomainErrorCode.USER_DEACTIVATED, "The user is deactivated and cannot place orders.", ["userId"]));
+          return err(userErrors.cannotOrderDeactivated());
         }
         const { order, items } = newOrder({ id: newId(), userId: user.id, request: request.value, now: clock.now() });
         await tx.orders.createOne(order, items);
@@ -129,7 +131,7 @@ export function createOrderService({ orders, unitOfWork, clock, newId, viewer }:
       });
     } catch (error) {
       if (error instanceof MissingReferenceError) {
-        return err(domainError(DomainErrorCode.NOT_FOUND, "No user has this id.", ["userId"]));
+        return err(userErrors.notFound(["userId"]));
       }
       if (error instanceof UniquenessViolationError && error.rule === "order.idempotencyKey" && key !== null) {
         // A concurrent request with the same key committed first: answer as its retry would.
@@ -145,10 +147,27 @@ export function createOrderService({ orders, unitOfWork, clock, newId, viewer }:
       requireSignedIn(viewer, "read orders");
       return visible(await orders.getOne(id));
     },
+    /** One entry per id, in order: null for a missing order or one the viewer may not see. */
     async getMany(ids: readonly string[]) {
       requireSignedIn(viewer, "read orders");
       return (await orders.getMany(ids)).map(visible);
     },
+    /**
+     * One page of orders per user, in order (`User.orders` for a whole parent page at once): a
+     * user whose orders the viewer may not see gets an empty page, without a query.
+     */
+    async getPagesByUserIds(userIds: readonly string[], query: UserOrdersQuery, options: { withTotalCount: boolean }) {
+      const visibleIds = userIds.filter((userId) => canSeeOrdersOf(viewer, userId));
+      const pages = new Map<string, Page<Order> & { totalCount?: number }>();
+      if (visibleIds.length > 0) {
+        const found = await orders.getPagesByUserIds(visibleIds, query, options);
+        visibleIds.forEach((userId, index) => pages.set(userId, found[index]!));
+      }
+      const empty = { edges: [], hasNextPage: false, hasPreviousPage: false, ...(options.withTotalCount ? { totalCount: 0 } : {}) };
+      return userIds.map((userId) => pages.get(userId) ?? empty);
+    },
+    /** The items of orders the viewer was already given, one list per order id, in order. */
+    getItemsByOrderIds: (orderIds: readonly string[]) => orders.getItemsByOrderIds(orderIds),
     async getPage(query: OrderPageQuery) {
       const filter = scoped(query.filter);
       return filter ? orders.getPage({ ...query, filter }) : { edges: [], hasNextPage: false, hasPreviousPage: false };

@@ -1,4 +1,5 @@
-import { domainError, DomainErrorCode, type DomainError } from "../shared/domain-error.ts";
+import { validationFailed, type DomainError } from "../shared/domain-error.ts";
+import { orderErrors } from "./order-errors.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { ILL_FORMED_TEXT } from "../shared/text.ts";
 import { isSupportedCurrency, lineTotalCents, MAX_TOTAL_CENTS, SUPPORTED_CURRENCIES, type Currency } from "./money.ts";
@@ -55,17 +56,17 @@ export function parseOrderRequest(input: { currency: string; items: readonly Ord
   const errors: DomainError[] = [];
   const currency = input.currency.trim().toUpperCase();
   if (!isSupportedCurrency(currency)) {
-    errors.push(invalid(`Currency must be one of ${SUPPORTED_CURRENCIES.join(", ")}.`, ["currency"]));
+    errors.push(validationFailed(`Currency must be one of ${SUPPORTED_CURRENCIES.join(", ")}.`, ["currency"]));
   }
   const { minItems, maxItems } = ORDER_LIMITS;
   if (input.items.length < minItems || input.items.length > maxItems) {
-    errors.push(invalid(`An order has ${minItems} to ${maxItems} items; got ${input.items.length}.`, ["items"]));
+    errors.push(validationFailed(`An order has ${minItems} to ${maxItems} items; got ${input.items.length}.`, ["items"]));
   }
   const items = input.items.map((item, index) => parseItem(item, ["items", String(index)], errors));
   if (errors.length === 0) {
     const total = items.reduce((sum, item) => sum + lineTotalCents(item.quantity, item.unitPriceCents), 0);
     if (total > MAX_TOTAL_CENTS) {
-      errors.push(invalid(`The order total must be at most ${MAX_TOTAL_CENTS} cents; these items total ${total}.`, ["items"]));
+      errors.push(validationFailed(`The order total must be at most ${MAX_TOTAL_CENTS} cents; these items total ${total}.`, ["items"]));
     }
   }
   if (errors.length > 0) return err(...errors);
@@ -76,19 +77,19 @@ function parseItem(item: OrderItemInput, field: string[], errors: DomainError[])
   const sku = item.sku.trim();
   const name = item.name.trim();
   const { maxSkuLength, maxItemNameLength, maxQuantity, maxUnitPriceCents } = ORDER_LIMITS;
-  if (!sku.isWellFormed()) errors.push(invalid(ILL_FORMED_TEXT, [...field, "sku"]));
+  if (!sku.isWellFormed()) errors.push(validationFailed(ILL_FORMED_TEXT, [...field, "sku"]));
   else if (sku.length === 0 || sku.length > maxSkuLength) {
-    errors.push(invalid(`SKU must be 1 to ${maxSkuLength} characters.`, [...field, "sku"]));
+    errors.push(validationFailed(`SKU must be 1 to ${maxSkuLength} characters.`, [...field, "sku"]));
   }
-  if (!name.isWellFormed()) errors.push(invalid(ILL_FORMED_TEXT, [...field, "name"]));
+  if (!name.isWellFormed()) errors.push(validationFailed(ILL_FORMED_TEXT, [...field, "name"]));
   else if (name.length === 0 || name.length > maxItemNameLength) {
-    errors.push(invalid(`Item name must be 1 to ${maxItemNameLength} characters.`, [...field, "name"]));
+    errors.push(validationFailed(`Item name must be 1 to ${maxItemNameLength} characters.`, [...field, "name"]));
   }
   if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > maxQuantity) {
-    errors.push(invalid(`Quantity must be a whole number from 1 to ${maxQuantity}.`, [...field, "quantity"]));
+    errors.push(validationFailed(`Quantity must be a whole number from 1 to ${maxQuantity}.`, [...field, "quantity"]));
   }
   if (!Number.isInteger(item.unitPriceCents) || item.unitPriceCents < 0 || item.unitPriceCents > maxUnitPriceCents) {
-    errors.push(invalid(`Unit price must be a whole number of cents from 0 to ${maxUnitPriceCents}.`, [...field, "unitPriceCents"]));
+    errors.push(validationFailed(`Unit price must be a whole number of cents from 0 to ${maxUnitPriceCents}.`, [...field, "unitPriceCents"]));
   }
   return { sku, name, quantity: item.quantity, unitPriceCents: item.unitPriceCents };
 }
@@ -119,12 +120,12 @@ export function transitionOrder(
 ): Result<Order> {
   const status = nextStatus(order.status, transition);
   if (status === null) {
-    return err(domainError(DomainErrorCode.INVALID_TRANSITION, `Cannot ${transition} an order that is ${order.status}.`));
+    return err(orderErrors.invalidTransition(transition, order.status));
   }
   const reason = options.reason?.trim() || null;
-  if (reason !== null && !reason.isWellFormed()) return err(invalid(ILL_FORMED_TEXT, ["reason"]));
+  if (reason !== null && !reason.isWellFormed()) return err(validationFailed(ILL_FORMED_TEXT, ["reason"]));
   if (reason !== null && reason.length > ORDER_LIMITS.maxCancellationReasonLength) {
-    return err(invalid(`Reason must be at most ${ORDER_LIMITS.maxCancellationReasonLength} characters.`, ["reason"]));
+    return err(validationFailed(`Reason must be at most ${ORDER_LIMITS.maxCancellationReasonLength} characters.`, ["reason"]));
   }
   return ok({
     ...order,
@@ -134,6 +135,3 @@ export function transitionOrder(
     version: order.version + 1,
   });
 }
-
-const invalid = (message: string, field: readonly string[]): DomainError =>
-  domainError(DomainErrorCode.VALIDATION_FAILED, message, field);

@@ -27,3 +27,6 @@ export interface DomainError {
 
 export const domainError = (code: DomainErrorCode, message: string, field?: readonly string[]): DomainError =>
   field === undefined ? { code, message } : { code, message, field };
+
+/** An input value is malformed or out of range; `field` points at it. */
+export const validationFailed = (message: string, field: readonly string[]): DomainError => domainError(DomainErrorCode.VALIDATION_FAILED, message, field);

@@ -1,12 +1,13 @@
 import { canSeeUser, requireAdmin, requireSignedIn, type Viewer } from "../access/viewer.ts";
 import { userEvent } from "../events/domain-event.ts";
 import type { Clock } from "../shared/clock.ts";
-import { domainError, DomainErrorCode, type DomainError } from "../shared/domain-error.ts";
+import type { DomainError } from "../shared/domain-error.ts";
 import type { IdGenerator } from "../shared/ids.ts";
 import { ConcurrentUpdateError, UniquenessViolationError } from "../shared/persistence-errors.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import type { UnitOfWork } from "../shared/unit-of-work.ts";
 import { changeUser, deactivate, emailKey, newUser, parseEmail, parseName, UserStatus, type User } from "./user.ts";
+import { userErrors } from "./user-errors.ts";
 import type { UserFilter, UserPageQuery, UserRepository } from "./user-repository.ts";
 
 export interface UserServiceDeps {
@@ -49,10 +50,11 @@ export function createUserService({ users, unitOfWork, clock, newId, viewer }: U
       requireSignedIn(viewer, "read users");
       return canSeeUser(viewer, id) ? users.getOne(id) : null;
     },
+    /** One entry per id, in order: null for a missing user or one the viewer may not see (which is not even queried). */
     async getMany(ids: readonly string[]) {
       requireSignedIn(viewer, "read users");
       const wanted = ids.filter((id) => canSeeUser(viewer, id));
-      const found = new Map((await users.getMany(wanted)).filter((user) => user !== null).map((user) => [user.id, user]));
+      const found = new Map((wanted.length ? await users.getMany(wanted) : []).flatMap((user) => (user ? [[user.id, user] as const] : [])));
       return ids.map((id) => found.get(id) ?? null);
     },
     async getOneByEmail(email: string) {
@@ -80,7 +82,7 @@ export function createUserService({ users, unitOfWork, clock, newId, viewer }: U
       if (!email.ok || !name.ok) return err(...errorsOf(email, name));
       return withEmailUniqueness(() =>
         unitOfWork.run(async (tx) => {
-          if (await tx.users.getOneByEmail(email.value)) return err(emailTaken());
+          if (await tx.users.getOneByEmail(email.value)) return err(userErrors.emailTaken());
           const user = newUser({ id: newId(), email: email.value, name: name.value, now: clock.now() });
           await tx.users.createOne(user);
           await tx.outbox.append([userEvent("user.created", user, newId())]);
@@ -91,24 +93,24 @@ export function createUserService({ users, unitOfWork, clock, newId, viewer }: U
 
     async updateOne(input: UpdateUserInput): Promise<Result<User>> {
       requireSignedIn(viewer, "update users");
-      if (!canSeeUser(viewer, input.id)) return err(userNotFound());
+      if (!canSeeUser(viewer, input.id)) return err(userErrors.notFound());
       const email = input.email == null ? undefined : parseEmail(input.email, ["email"]);
       const name = input.name == null ? undefined : parseName(input.name, ["name"]);
       if (email?.ok === false || name?.ok === false) return err(...errorsOf(email, name));
       return withEmailUniqueness(() =>
         unitOfWork.run(async (tx) => {
           const user = await tx.users.getOne(input.id);
-          if (!user) return err(userNotFound());
-          if (input.expectedVersion != null && input.expectedVersion !== user.version) return err(versionConflict(user));
+          if (!user) return err(userErrors.notFound());
+          if (input.expectedVersion != null && input.expectedVersion !== user.version) return err(userErrors.versionMismatch(user.version));
           // A deactivated customer can no longer change their account; an administrator still can.
           if (user.status === UserStatus.DEACTIVATED && viewer.kind === "customer") {
-            return err(domainError(DomainErrorCode.USER_DEACTIVATED, "The user is deactivated and cannot be changed.", ["id"]));
+            return err(userErrors.cannotChangeDeactivated());
           }
           const next = changeUser(user, { email: email?.value, name: name?.value }, clock.now());
           if (!next) return ok(user);
           if (emailKey(next.email) !== emailKey(user.email)) {
             const holder = await tx.users.getOneByEmail(next.email);
-            if (holder && holder.id !== user.id) return err(emailTaken());
+            if (holder && holder.id !== user.id) return err(userErrors.emailTaken());
           }
           await tx.users.updateOne(next);
           await tx.outbox.append([userEvent("user.updated", next, newId())]);
@@ -122,8 +124,8 @@ export function createUserService({ users, unitOfWork, clock, newId, viewer }: U
       return withVersionCheck(() =>
         unitOfWork.run(async (tx) => {
           const user = await tx.users.getOne(input.id);
-          if (!user) return err(userNotFound());
-          if (input.expectedVersion != null && input.expectedVersion !== user.version) return err(versionConflict(user));
+          if (!user) return err(userErrors.notFound());
+          if (input.expectedVersion != null && input.expectedVersion !== user.version) return err(userErrors.versionMismatch(user.version));
           const next = deactivate(user, clock.now());
           if (!next) return ok(user);
           await tx.users.updateOne(next);
@@ -140,7 +142,7 @@ async function withEmailUniqueness(work: () => Promise<Result<User>>): Promise<R
     return await withVersionCheck(work);
   } catch (error) {
     // A concurrent writer took the email between our check and our commit.
-    if (error instanceof UniquenessViolationError && error.rule === "user.email") return err(emailTaken());
+    if (error instanceof UniquenessViolationError && error.rule === "user.email") return err(userErrors.emailTaken());
     throw error;
   }
 }
@@ -150,7 +152,7 @@ async function withVersionCheck<T>(work: () => Promise<Result<T>>): Promise<Resu
     return await work();
   } catch (error) {
     if (error instanceof ConcurrentUpdateError) {
-      return err(domainError(DomainErrorCode.VERSION_CONFLICT, "The user was changed by someone else; read it again and retry.", ["expectedVersion"]));
+      return err(userErrors.changedConcurrently());
     }
     throw error;
   }
@@ -159,9 +161,3 @@ async function withVersionCheck<T>(work: () => Promise<Result<T>>): Promise<Resu
 const errorsOf = (...results: (Result<unknown> | undefined)[]): DomainError[] =>
   results.flatMap((result) => (result && !result.ok ? result.errors : []));
 
-const emailTaken = () => domainError(DomainErrorCode.EMAIL_TAKEN, "Another user already has this email.", ["email"]);
-
-const userNotFound = () => domainError(DomainErrorCode.NOT_FOUND, "No user has this id.", ["id"]);
-
-const versionConflict = (user: User) =>
-  domainError(DomainErrorCode.VERSION_CONFLICT, `expectedVersion does not match; the user is at version ${user.version}.`, ["expectedVersion"]);

@@ -1,4 +1,4 @@
-import { domainError, DomainErrorCode, type DomainError } from "../shared/domain-error.ts";
+import { validationFailed } from "../shared/domain-error.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { ILL_FORMED_TEXT } from "../shared/text.ts";
 
@@ -27,19 +27,19 @@ const EMAIL = /^[^\s@\p{Cc}]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+
 
 export function parseEmail(raw: string, field: readonly string[]): Result<string> {
   const email = raw.trim();
-  if (!email.isWellFormed()) return err(invalid(ILL_FORMED_TEXT, field));
-  if (email.length === 0) return err(invalid("Email must not be empty.", field));
-  if (email.length > EMAIL_MAX_LENGTH) return err(invalid(`Email must be at most ${EMAIL_MAX_LENGTH} characters.`, field));
-  if (!EMAIL.test(email)) return err(invalid("Email must be an address like name@example.com.", field));
+  if (!email.isWellFormed()) return err(validationFailed(ILL_FORMED_TEXT, field));
+  if (email.length === 0) return err(validationFailed("Email must not be empty.", field));
+  if (email.length > EMAIL_MAX_LENGTH) return err(validationFailed(`Email must be at most ${EMAIL_MAX_LENGTH} characters.`, field));
+  if (!EMAIL.test(email)) return err(validationFailed("Email must be an address like name@example.com.", field));
   return ok(email);
 }
 
 export function parseName(raw: string, field: readonly string[]): Result<string> {
   const name = raw.trim();
-  if (!name.isWellFormed()) return err(invalid(ILL_FORMED_TEXT, field));
-  if (name.length === 0) return err(invalid("Name must not be empty.", field));
-  if (name.length > NAME_MAX_LENGTH) return err(invalid(`Name must be at most ${NAME_MAX_LENGTH} characters.`, field));
-  if (/\p{Cc}/u.test(name)) return err(invalid("Name must not contain control characters.", field));
+  if (!name.isWellFormed()) return err(validationFailed(ILL_FORMED_TEXT, field));
+  if (name.length === 0) return err(validationFailed("Name must not be empty.", field));
+  if (name.length > NAME_MAX_LENGTH) return err(validationFailed(`Name must be at most ${NAME_MAX_LENGTH} characters.`, field));
+  if (/\p{Cc}/u.test(name)) return err(validationFailed("Name must not contain control characters.", field));
   return ok(name);
 }
 
@@ -71,6 +71,3 @@ export function deactivate(user: User, now: Date): User | null {
   if (user.status === UserStatus.DEACTIVATED) return null;
   return { ...user, status: UserStatus.DEACTIVATED, updatedAt: now, version: user.version + 1 };
 }
-
-const invalid = (message: string, field: readonly string[]): DomainError =>
-  domainError(DomainErrorCode.VALIDATION_FAILED, message, field);

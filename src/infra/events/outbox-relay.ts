@@ -23,13 +23,8 @@ import type { Logger } from "../../observability/logger.ts";
 import { eventFromRow, OUTBOX_CHANNEL, OUTBOX_COLUMNS, type OutboxRow } from "../mikro-orm/outbox-repository.ts";
 import { InvalidEventError, toCloudEvent, type CloudEvent } from "./cloud-event.ts";
 
-export interface OutboxRelayOptions {
-  readonly orm: MikroORM;
-  /** For the LISTEN connection (a dedicated client, not one from the pool). */
-  readonly databaseUrl: string;
-  /** Publishes a batch in order (one round trip); rejects when the bus is unreachable. */
-  readonly publish: (events: readonly CloudEvent[]) => Promise<void>;
-  readonly logger: Logger;
+/** How the relay works; each has its default here and nowhere else. */
+export interface OutboxRelayTuning {
   /** Rows claimed per transaction (default 100). */
   readonly batchSize?: number;
   /** How often to look for work without a NOTIFY (default 1000 ms). */
@@ -40,6 +35,15 @@ export interface OutboxRelayOptions {
   readonly retentionMs?: number;
   /** How often to prune (default 60 s). */
   readonly pruneIntervalMs?: number;
+}
+
+export interface OutboxRelayOptions extends OutboxRelayTuning {
+  readonly orm: MikroORM;
+  /** For the LISTEN connection (a dedicated client, not one from the pool). */
+  readonly databaseUrl: string;
+  /** Publishes a batch in order (one round trip); rejects when the bus is unreachable. */
+  readonly publish: (events: readonly CloudEvent[]) => Promise<void>;
+  readonly logger: Logger;
 }
 
 /** The relay's SQL runs on raw rows; no table types. */

@@ -1,0 +1,158 @@
+/**
+ * Every setting of a running ordergraph, declared once, with its default. config.ts fills them
+ * from the environment (and NODE_ENV's profile below); tests pass overrides to the same
+ * factories production uses; each layer reads the slice it needs and repeats no default.
+ *
+ * Tuning that only one component knows stays with it, defaulted there: the outbox relay's
+ * (OutboxRelayTuning) and the event feed's (EventFeedDeps).
+ */
+import type { EventFeedDeps } from "./domain/events/event-feed.ts";
+import type { OutboxRelayTuning } from "./infra/events/outbox-relay.ts";
+
+const MIB = 1024 * 1024;
+
+export interface Options {
+  /** Interface to listen on. @default "127.0.0.1" */
+  readonly host: string;
+  /** Port to listen on; 0 picks a free one. @default 4000 */
+  readonly port: number;
+  /** Limits on HTTP connections, against slow and idle clients. */
+  readonly http: {
+    /** Longest time to receive a whole request, headers and body. @default 30000 */
+    readonly requestTimeoutMs: number;
+    /** Longest time to receive a request's headers (at most requestTimeoutMs). @default 10000 */
+    readonly headersTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open. @default 5000 */
+    readonly keepAliveTimeoutMs: number;
+    /** Most open connections, WebSockets included; more are refused. @default 20000 */
+    readonly maxConnections: number;
+  };
+  /** Connections in the PostgreSQL pool. @default 10 */
+  readonly poolSize: number;
+  /** Longest wait to open a database connection, or for a free one from the pool. @default 5000 */
+  readonly connectTimeoutMs: number;
+  /** Queries and mutations that may wait for a pool connection; more get SERVICE_UNAVAILABLE. @default 2 × poolSize */
+  readonly poolQueueLimit: number;
+  /** Apply pending migrations before serving; otherwise readiness waits until they are applied. @default true */
+  readonly migrate: boolean;
+  /** Longest a query or mutation, and any SQL statement, may run. @default 10000 */
+  readonly operationTimeoutMs: number;
+  /** Largest HTTP request body and WebSocket message (larger: 413, or close 1009). @default 1 MiB */
+  readonly maxBodyBytes: number;
+  /** What one operation may ask for; all are checked before anything runs. */
+  readonly limits: {
+    /** Deepest selection nesting. @default 12 */
+    readonly maxDepth: number;
+    /** Aliases per operation. @default 30 */
+    readonly maxAliases: number;
+    /** Lexical tokens per document. @default 2000 */
+    readonly maxTokens: number;
+    /** Directives per operation. @default 20 */
+    readonly maxDirectives: number;
+    /** Rows an operation may ask for, first/last multiplied through nested connections. @default 100000 */
+    readonly maxCost: number;
+    /** Hide "Did you mean …?" suggestions, which reveal the schema. @default false (true in production) */
+    readonly blockFieldSuggestions: boolean;
+  };
+  /** Serve GraphiQL to browsers at the GraphQL path. @default true (false in production) */
+  readonly graphiql: boolean;
+  /** Answer introspection queries. @default true (false in production) */
+  readonly introspection: boolean;
+  /** Development mode: masked errors may carry details for the developer. @default false (true in development) */
+  readonly development: boolean;
+  /** Origins allowed by CORS: "*", a list, or false for no CORS headers. @default false ("*" in development) */
+  readonly corsOrigins: "*" | readonly string[] | false;
+  /** Proxies whose X-Forwarded-For entries identify clients, counted from the right. @default 0 */
+  readonly trustedProxyHops: number;
+  /** Per-caller limits, per minute; a caller is its user, or its address when anonymous. */
+  readonly rateLimits: {
+    /** @default 30 */
+    readonly placeOrderPerMinute: number;
+    /** @default 10 */
+    readonly createUserPerMinute: number;
+    /** EMAIL_TAKEN answers must not be a fast oracle. @default 20 */
+    readonly updateUserPerMinute: number;
+  };
+  /** Redis for events and rate limits across instances; unset: in-process, one instance only. @default undefined */
+  readonly redisUrl: string | undefined;
+  /** Prefix of Redis channels and keys; every instance on one outbox must share it. @default "ordergraph" */
+  readonly channelPrefix: string;
+  /** Subscriptions over WebSocket. */
+  readonly subscriptions: {
+    /** Subscriptions at once on one WebSocket (more: TOO_MANY_SUBSCRIPTIONS). @default 100 */
+    readonly perConnection: number;
+    /** Subscriptions at once for one user on this instance. @default 500 */
+    readonly perUser: number;
+    /** Bytes a WebSocket may hold unsent before it is closed as too slow (1013). @default 4 MiB */
+    readonly maxUnsentBytesPerSocket: number;
+    /** Bytes all WebSockets together may hold unsent; past it the fullest are closed. @default 256 MiB */
+    readonly maxUnsentBytesTotal: number;
+    /** How long a client has to send connection_init (then 4408). @default 3000 */
+    readonly connectionInitWaitTimeoutMs: number;
+    /** Interval of pings; a client that misses a pong is dropped. @default 12000 */
+    readonly keepAliveMs: number;
+  } & Partial<Pick<EventFeedDeps, "maxPendingEvents" | "maxStallMs">>;
+  /** Outbox relay tuning; each default is in OutboxRelayTuning. */
+  readonly relay: Partial<OutboxRelayTuning>;
+  /** How long a graceful stop may take in all; in-flight requests are cut only when it runs out. @default 10000 */
+  readonly shutdownTimeoutMs: number;
+  /** On stop, keep serving this long with readiness at 503, so load balancers move away first. @default 0 (5000 in production) */
+  readonly drainDelayMs: number;
+}
+
+/** What a caller may override: any option, and any field of a group. */
+export type OptionOverrides = { readonly [K in keyof Options]?: Options[K] extends readonly unknown[] | string | number | boolean | undefined ? Options[K] : Partial<Options[K]> };
+
+const DEFAULTS: Omit<Options, "poolQueueLimit"> = {
+  host: "127.0.0.1",
+  port: 4000,
+  http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5000, maxConnections: 20_000 },
+  poolSize: 10,
+  connectTimeoutMs: 5000,
+  migrate: true,
+  operationTimeoutMs: 10_000,
+  maxBodyBytes: MIB,
+  limits: { maxDepth: 12, maxAliases: 30, maxTokens: 2000, maxDirectives: 20, maxCost: 100_000, blockFieldSuggestions: false },
+  graphiql: true,
+  introspection: true,
+  development: false,
+  corsOrigins: false,
+  trustedProxyHops: 0,
+  rateLimits: { placeOrderPerMinute: 30, createUserPerMinute: 10, updateUserPerMinute: 20 },
+  redisUrl: undefined,
+  channelPrefix: "ordergraph",
+  subscriptions: { perConnection: 100, perUser: 500, maxUnsentBytesPerSocket: 4 * MIB, maxUnsentBytesTotal: 256 * MIB, connectionInitWaitTimeoutMs: 3000, keepAliveMs: 12_000 },
+  relay: {},
+  shutdownTimeoutMs: 10_000,
+  drainDelayMs: 0,
+};
+
+/** What NODE_ENV changes: production hides the schema and developer aids and drains on stop; development allows any origin. */
+export function profileDefaults(env: "development" | "production" | "test"): OptionOverrides {
+  if (env === "production") return { graphiql: false, introspection: false, limits: { blockFieldSuggestions: true }, drainDelayMs: 5000 };
+  if (env === "development") return { development: true, corsOrigins: "*" };
+  return {};
+}
+
+/** The defaults, then each layer of overrides in turn (later wins; groups merge field by field). */
+export function resolveOptions(...layers: OptionOverrides[]): Options {
+  const merged: Record<string, unknown> = { ...DEFAULTS };
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      const current = merged[key];
+      merged[key] = isGroup(current) && isGroup(value) ? { ...current, ...definedFields(value) } : value;
+    }
+  }
+  const options = merged as unknown as Omit<Options, "poolQueueLimit"> & { poolQueueLimit?: number };
+  return {
+    ...options,
+    poolQueueLimit: options.poolQueueLimit ?? 2 * options.poolSize,
+    http: { ...options.http, headersTimeoutMs: Math.min(options.http.headersTimeoutMs, options.http.requestTimeoutMs) },
+  };
+}
+
+/** An unset field (undefined) overrides nothing. */
+const definedFields = (group: Record<string, unknown>) => Object.fromEntries(Object.entries(group).filter(([, value]) => value !== undefined));
+
+const isGroup = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
