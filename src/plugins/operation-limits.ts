@@ -9,22 +9,11 @@ import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createComplexityRule } from "@pothos/plugin-complexity";
 import { GraphQLError, Kind, validate, type DocumentNode, type GraphQLSchema, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import type { Options } from "../options.ts";
 import { apiError, ErrorCode } from "../error-codes.ts";
 
-export interface OperationLimits {
-  /** Deepest selection nesting (default 12). */
-  readonly maxDepth: number;
-  /** Aliases per operation (default 30). */
-  readonly maxAliases: number;
-  /** Lexical tokens per document (default 2000). */
-  readonly maxTokens: number;
-  /** Directives per operation (default 20). */
-  readonly maxDirectives: number;
-  /** Rows an operation may ask for, first/last multiplied through nested connections (default 50000). */
-  readonly maxCost: number;
-  /** Hide "Did you mean …?" field suggestions, which reveal the schema (production). */
-  readonly blockFieldSuggestions: boolean;
-}
+/** Depth, alias, token, directive and cost limits, each declared with its default in options.ts. */
+export type OperationLimits = Options["limits"];
 
 const coded = (error: GraphQLError) =>
   apiError(ErrorCode.OPERATION_LIMIT_EXCEEDED, error.message.replace(/^Syntax Error: /, ""), { nodes: error.nodes });
