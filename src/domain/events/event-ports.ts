@@ -13,6 +13,16 @@ export interface EventRoute {
   readonly orderId?: string;
 }
 
+/**
+ * Whether `event` is on `route`: the one rule for which events a subscriber gets. The event feed
+ * applies it to everything it delivers; an EventLog adapter translates it into its query, and the
+ * contract tests prove the translation equal.
+ */
+export const isOnRoute = (event: DomainEvent, route: EventRoute): boolean =>
+  event.stream === route.stream &&
+  (route.userId === undefined || event.userId === route.userId) &&
+  (route.orderId === undefined || event.aggregateId === route.orderId);
+
 /** The recorded events, for replaying what a subscriber missed. */
 export interface EventLog {
   /** The most recent numbered event on the route (its id and position), or null when there is none. */
