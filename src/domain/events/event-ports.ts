@@ -45,10 +45,13 @@ export interface EventLog {
 export interface EventBus {
   /** Live events on the route, from the moment the returned iterable is first read. */
   subscribe(route: EventRoute): AsyncIterable<DomainEvent>;
-  /** Resolves once subscriptions made so far are active. */
+  /**
+   * Resolves once subscriptions made so far are active; while the bus is not connected, at once
+   * (`onReconnect` listeners are called when it connects).
+   */
   ready(): Promise<void>;
   /**
-   * Calls `listener` after the bus reconnected, when events published meanwhile may have been
+   * Calls `listener` after the bus (re)connected, when events published meanwhile may have been
    * missed; returns a function that removes the listener.
    */
   onReconnect(listener: () => void): () => void;

@@ -75,11 +75,9 @@ export function createEventBus({ redisUrl, channelPrefix = "ordergraph", logger 
     publishClient = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, commandTimeout: 2000 });
     subscribeClient = new Redis(redisUrl, { autoResubscribe: true, maxRetriesPerRequest: null });
     watch(publishClient, "publisher", logger);
-    let connectedBefore = false;
-    watch(subscribeClient, "subscriber", logger, () => {
-      if (connectedBefore) reconnectListeners.forEach((listener) => listener());
-      connectedBefore = true;
-    });
+    // The first connection counts too: `ready()` cannot wait for a connection that is not there,
+    // so a subscription read before it may miss what is published before its SUBSCRIBE lands.
+    watch(subscribeClient, "subscriber", logger, () => reconnectListeners.forEach((listener) => listener()));
   }
 
   const pubSub = createPubSub<Topics>(
