@@ -15,8 +15,8 @@ export interface EventRoute {
 
 /**
  * Whether `event` is on `route`: the one rule for which events a subscriber gets. The event feed
- * applies it to everything it delivers; an EventLog adapter translates it into its query, and the
- * contract tests prove the translation equal.
+ * applies it to everything it delivers, and the buses to what their channels bring; an EventLog
+ * adapter translates it into its query, and the contract tests prove the translation equal.
  */
 export const isOnRoute = (event: DomainEvent, route: EventRoute): boolean =>
   event.stream === route.stream &&
