@@ -6,10 +6,9 @@
  * subscription gets.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { orderEvent, userEvent, type DomainEvent, type OrderEvent, type OrderEventType, type UserEvent, type UserEventType } from "../../src/domain/events/domain-event.ts";
+import type { DomainEvent } from "../../src/domain/events/domain-event.ts";
 import { isOnRoute, type EventBus, type EventRoute } from "../../src/domain/events/event-ports.ts";
-import type { Order } from "../../src/domain/orders/order.ts";
-import { newId } from "../../src/domain/shared/ids.ts";
+import { ALICE, ALICE_ORDER, ALICE_OTHER_ORDER, BOB, BOB_ORDER, eventMaker, NOBODY } from "./sample-events.ts";
 
 export interface EventBusHarness {
   readonly bus: EventBus;
@@ -25,36 +24,6 @@ export interface EventBusHarness {
 
 /** How long a read may take before the test gives up on it (a real bus crosses the network). */
 const READ_TIMEOUT_MS = 2000;
-
-const T0 = new Date("2026-01-01T00:00:00.000Z");
-const ALICE = newId();
-const BOB = newId();
-const NOBODY = newId();
-const ALICE_ORDER = newId();
-const ALICE_OTHER_ORDER = newId();
-const BOB_ORDER = newId();
-
-/** Events as services make them, each with a fresh id and a distinct time. */
-function eventMaker() {
-  let tick = 0;
-  const at = () => new Date(T0.getTime() + 1000 * tick++);
-  return {
-    user: ({ userId = ALICE, type = "user.updated" }: { userId?: string; type?: UserEventType } = {}): UserEvent => {
-      const time = at();
-      return userEvent(type, { id: userId, email: "someone@example.com", name: "Someone", status: "ACTIVE", createdAt: T0, updatedAt: time, version: 2 }, newId());
-    },
-    order: ({
-      orderId = ALICE_ORDER,
-      userId = ALICE,
-      type = "order.confirmed",
-      previous = "PENDING",
-    }: { orderId?: string; userId?: string; type?: OrderEventType; previous?: Order["status"] | null } = {}): OrderEvent => {
-      const time = at();
-      const order: Order = { id: orderId, userId, status: "CONFIRMED", currency: "EUR", totalCents: 1250, cancellationReason: null, createdAt: T0, updatedAt: time, version: 2 };
-      return orderEvent(type, order, previous === null ? null : { ...order, status: previous, version: 1 }, newId());
-    },
-  };
-}
 
 /** Reads from a subscription, keeping a read that has not settled yet for the next call. */
 function reader(subscription: AsyncIterable<DomainEvent>) {
