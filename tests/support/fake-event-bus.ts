@@ -6,7 +6,7 @@
  * `reconnect`) and observe it (`subscriptions`, `reconnectListenerCount`).
  */
 import type { DomainEvent } from "../../src/domain/events/domain-event.ts";
-import type { EventBus, EventRoute } from "../../src/domain/events/event-ports.ts";
+import { isOnRoute, type EventBus, type EventRoute } from "../../src/domain/events/event-ports.ts";
 
 export interface FakeEventBus extends EventBus {
   /** Delivers to every active subscription whose route the event is on; lost while the bus is down. */
@@ -21,12 +21,6 @@ export interface FakeEventBus extends EventBus {
   readonly subscriptions: readonly EventRoute[];
   readonly reconnectListenerCount: number;
 }
-
-/** Whether `event` belongs on `route`: the same rule as the real bus's channels and the log's query. */
-export const isOnRoute = (event: DomainEvent, route: EventRoute): boolean =>
-  event.stream === route.stream &&
-  (route.userId === undefined || event.userId === route.userId) &&
-  (route.orderId === undefined || event.aggregateId === route.orderId);
 
 interface Subscription {
   readonly route: EventRoute;

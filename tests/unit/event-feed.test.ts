@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { orderEvent, userEvent, type DomainEvent, type OrderEventType, type UserEventType } from "../../src/domain/events/domain-event.ts";
 import { createEventFeed, type EventFeedDeps, type EventQuery } from "../../src/domain/events/event-feed.ts";
-import { UnknownEventError, type EventLog } from "../../src/domain/events/event-ports.ts";
-import { createFakeEventBus, isOnRoute } from "../support/fake-event-bus.ts";
+import { isOnRoute, UnknownEventError, type EventLog } from "../../src/domain/events/event-ports.ts";
+import { createFakeEventBus } from "../support/fake-event-bus.ts";
 import { sequentialIds, T0 } from "./helpers.ts";
 
 const ALICE = "00000000-0000-7000-a000-000000000001";

@@ -4,7 +4,7 @@
  */
 import { Repeater } from "@repeaterjs/repeater";
 import type { DomainEvent } from "./domain-event.ts";
-import { UnknownEventError, type EventBus, type EventLog, type EventRoute } from "./event-ports.ts";
+import { isOnRoute, UnknownEventError, type EventBus, type EventLog, type EventRoute } from "./event-ports.ts";
 
 export interface EventQuery extends EventRoute {
   /** Only these event types (all when absent). */
@@ -53,10 +53,6 @@ export function createEventFeed({ log, bus, replayPageSize = 200, recentIdsPerSu
         });
 
         const seen = new RecentIds(recentIdsPerSubscription);
-        const onRoute = (event: DomainEvent) =>
-          event.stream === route.stream &&
-          (route.userId === undefined || event.userId === route.userId) &&
-          (route.orderId === undefined || event.aggregateId === route.orderId);
         /** The last event on the route this subscription saw; null: none yet (catch up from the start). */
         let lastId: string | null = anchor;
         /**
@@ -69,7 +65,7 @@ export function createEventFeed({ log, bus, replayPageSize = 200, recentIdsPerSu
         // so replays read no faster than the subscriber consumes.
         let waitingSince: number | undefined; // when the event being handed over was offered
         const deliver = async (event: DomainEvent) => {
-          if (stopped || seen.has(event.id) || !onRoute(event)) return;
+          if (stopped || seen.has(event.id) || !isOnRoute(event, route)) return;
           if (event.position !== undefined && lastPosition !== null && event.position <= lastPosition) return;
           seen.add(event.id);
           lastId = event.id;

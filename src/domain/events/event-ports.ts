@@ -13,6 +13,16 @@ export interface EventRoute {
   readonly orderId?: string;
 }
 
+/**
+ * Whether `event` is on `route`: the one rule for which events a subscriber gets. The event feed
+ * applies it to everything it delivers, and the buses to what their channels bring; an EventLog
+ * adapter translates it into its query, and the contract tests prove the translation equal.
+ */
+export const isOnRoute = (event: DomainEvent, route: EventRoute): boolean =>
+  event.stream === route.stream &&
+  (route.userId === undefined || event.userId === route.userId) &&
+  (route.orderId === undefined || event.aggregateId === route.orderId);
+
 /** The recorded events, for replaying what a subscriber missed. */
 export interface EventLog {
   /** The most recent numbered event on the route (its id and position), or null when there is none. */
@@ -35,10 +45,13 @@ export interface EventLog {
 export interface EventBus {
   /** Live events on the route, from the moment the returned iterable is first read. */
   subscribe(route: EventRoute): AsyncIterable<DomainEvent>;
-  /** Resolves once subscriptions made so far are active. */
+  /**
+   * Resolves once subscriptions made so far are active; while the bus is not connected, at once
+   * (`onReconnect` listeners are called when it connects).
+   */
   ready(): Promise<void>;
   /**
-   * Calls `listener` after the bus reconnected, when events published meanwhile may have been
+   * Calls `listener` after the bus (re)connected, when events published meanwhile may have been
    * missed; returns a function that removes the listener.
    */
   onReconnect(listener: () => void): () => void;

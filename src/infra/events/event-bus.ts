@@ -5,12 +5,14 @@
  * Channels are chosen so Redis does the filtering: every event goes to its stream's firehose,
  * to its user's channel, and (orders) to its order's channel; a subscription listens to the
  * narrowest channel its arguments allow, so an instance only receives what its subscribers want.
+ * A channel can carry more than the route (an order's channel when the route also names a user),
+ * so each subscription keeps only what `isOnRoute` accepts.
  */
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, filter, map, pipe } from "graphql-yoga";
 import { Redis } from "ioredis";
 import type { DomainEvent } from "../../domain/events/domain-event.ts";
-import type { EventBus, EventRoute } from "../../domain/events/event-ports.ts";
+import { isOnRoute, type EventBus, type EventRoute } from "../../domain/events/event-ports.ts";
 import type { Logger } from "../../observability/logger.ts";
 import { fromCloudEvent, InvalidEventError, type CloudEvent } from "./cloud-event.ts";
 
@@ -75,11 +77,9 @@ export function createEventBus({ redisUrl, channelPrefix = "ordergraph", logger 
     publishClient = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, commandTimeout: 2000 });
     subscribeClient = new Redis(redisUrl, { autoResubscribe: true, maxRetriesPerRequest: null });
     watch(publishClient, "publisher", logger);
-    let connectedBefore = false;
-    watch(subscribeClient, "subscriber", logger, () => {
-      if (connectedBefore) reconnectListeners.forEach((listener) => listener());
-      connectedBefore = true;
-    });
+    // The first connection counts too: `ready()` cannot wait for a connection that is not there,
+    // so a subscription read before it may miss what is published before its SUBSCRIBE lands.
+    watch(subscribeClient, "subscriber", logger, () => reconnectListeners.forEach((listener) => listener()));
   }
 
   const pubSub = createPubSub<Topics>(
@@ -121,7 +121,7 @@ export function createEventBus({ redisUrl, channelPrefix = "ordergraph", logger 
             return null;
           }
         }),
-        filter((event): event is DomainEvent => event !== null),
+        filter((event): event is DomainEvent => event !== null && isOnRoute(event, route)),
       );
     },
 
