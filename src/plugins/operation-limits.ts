@@ -7,9 +7,10 @@
  */
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createComplexityRule } from "@pothos/plugin-complexity";
-import { GraphQLError, Kind, validate, type DocumentNode, type GraphQLSchema, type ValidationContext } from "graphql";
+import { GraphQLError, Kind, validate, visit, type ASTNode, type DocumentNode, type GraphQLSchema, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Options } from "../options.ts";
+import { PRICED_ARGUMENTS } from "../schema/cost.ts";
 import { apiError, ErrorCode } from "../error-codes.ts";
 
 /** Depth, alias, token, directive and cost limits, each declared with its default in options.ts. */
@@ -41,18 +42,20 @@ export function useOperationLimits(limits: OperationLimits): Plugin[] {
  * It runs after the standard validation, so an invalid document gets only the usual errors.
  */
 function useCostLimit(maxCost: number): Plugin {
-  // An operation without variables always costs the same: priced once per parsed document.
+  // A price depends on the variables only through the priced arguments (first/last) and
+  // @include/@skip: the verdict is kept per parsed document, operation and those values.
   const verdicts = new WeakMap<DocumentNode, Map<string, GraphQLError[]>>();
   return {
     onValidate({ params, context }) {
       return ({ valid, setResult }) => {
         if (!valid) return;
         const document = params.documentAST as DocumentNode;
-        const constant = document.definitions.every((definition) => definition.kind !== Kind.OPERATION_DEFINITION || !definition.variableDefinitions?.length);
         const { params: request } = context as { params?: { variables?: Record<string, unknown> | null; operationName?: string | null } };
+        const variables = request?.variables ?? {};
         // The rule prices the operation the request names; a document may hold several.
-        const operationKey = request?.operationName ?? "";
-        const known = constant ? verdicts.get(document)?.get(operationKey) : undefined;
+        const key = `${request?.operationName ?? ""}\u0000${JSON.stringify(pricedVariablesOf(document).map((name) => variables[name] ?? null))}`;
+        const byKey = verdicts.get(document) ?? new Map<string, GraphQLError[]>();
+        const known = byKey.get(key);
         if (known) {
           if (known.length > 0) setResult(known);
           return;
@@ -60,7 +63,7 @@ function useCostLimit(maxCost: number): Plugin {
         const errors = validate(params.schema as GraphQLSchema, document, [
           createComplexityRule({
             context,
-            variableValues: request?.variables ?? {},
+            variableValues: variables,
             operationName: request?.operationName,
             validate: ({ complexity }, reportError) => {
               if (complexity > maxCost) {
@@ -78,11 +81,36 @@ function useCostLimit(maxCost: number): Plugin {
         ]);
         // Only the cost verdict: bad variable values are reported by execution, with their code.
         const refused = errors.filter((error) => error.extensions.code === ErrorCode.OPERATION_LIMIT_EXCEEDED);
-        if (constant) verdicts.set(document, (verdicts.get(document) ?? new Map<string, GraphQLError[]>()).set(operationKey, refused));
+        // Bounded: a client varying `first` on one document cannot grow this without limit.
+        if (byKey.size < 100) verdicts.set(document, byKey.set(key, refused));
         if (refused.length > 0) setResult(refused);
       };
     },
   };
+}
+
+/** The variables a document's price can depend on: those inside priced arguments and @include/@skip. */
+const pricedVariables = new WeakMap<DocumentNode, string[]>();
+function pricedVariablesOf(document: DocumentNode): string[] {
+  let names = pricedVariables.get(document);
+  if (names) return names;
+  const found = new Set<string>();
+  const collect = (node: ASTNode) =>
+    visit(node, {
+      [Kind.VARIABLE]: (variable) => {
+        found.add(variable.name.value);
+      },
+    });
+  visit(document, {
+    [Kind.ARGUMENT]: (argument, _key, parent) => {
+      const owner = parent as { kind?: Kind; name?: { value: string } } | undefined;
+      const inDirective = owner?.kind === Kind.DIRECTIVE;
+      if (PRICED_ARGUMENTS.has(argument.name.value) || (inDirective && (owner.name?.value === "include" || owner.name?.value === "skip"))) collect(argument.value);
+    },
+  });
+  names = [...found].sort();
+  pricedVariables.set(document, names);
+  return names;
 }
 
 /** Parse failures (including the token limit) carry a code like every other rejection. */

@@ -113,7 +113,21 @@ describe("bad input", () => {
     expect(healthy).toEqual({ data: { users: { totalCount: before } } });
   });
 
-  it("hides field suggestions in production", async () => {
+  it("prices one document anew for each value of its priced variables, and by the operation a request names", async () => {
+  const document = "query Pages($n: Int, $skipOrders: Boolean!) { users(first: $n) { nodes { orders(first: $n) @skip(if: $skipOrders) { nodes { items { sku } } } } } } query One { users(first: 1) { totalCount } }";
+  const codeOf = async (variables: unknown, operationName = "Pages") => {
+    const body = (await (await sendQuery(document, variables, operationName)).json()) as { errors?: { extensions: { code: string } }[] };
+    return body.errors?.[0]?.extensions.code ?? "ok";
+  };
+  expect(await codeOf({ n: 10, skipOrders: false })).toBe("ok");
+  expect(await codeOf({ n: 100, skipOrders: false })).toBe("OPERATION_LIMIT_EXCEEDED");
+  expect(await codeOf({ n: 10, skipOrders: false })).toBe("ok");
+  expect(await codeOf({ n: 5, skipOrders: true })).toBe("ok");
+  expect(await codeOf({ n: 100, skipOrders: false })).toBe("OPERATION_LIMIT_EXCEEDED");
+  expect(await codeOf({}, "One")).toBe("ok");
+});
+
+it("hides field suggestions in production", async () => {
     const body = await (await sendQuery("{ userz { totalCount } }")).json();
     expect(JSON.stringify(body)).not.toMatch(/Did you mean/);
     expect(JSON.stringify(body)).toContain("[Suggestion hidden]");

@@ -104,8 +104,14 @@ export function createMikroOrmOrderRepository(em: EntityManager): OrderRepositor
 
   return {
     async getOne(id) {
-      const entity = await em.findOne(OrderEntity, { id });
-      return entity && fromEntity(entity);
+      // In a transaction the entity is loaded into the unit of work, so the update that follows
+      // finds it without another query; a plain read needs no entity at all.
+      if (em.isInTransaction()) {
+        const entity = await em.findOne(OrderEntity, { id });
+        return entity && fromEntity(entity);
+      }
+      const [row] = await rows(sql<OrderRow>`select ${COLUMNS} from orders where id = ${id}::uuid`);
+      return row ? fromRow(row) : null;
     },
 
     async getMany(ids) {

@@ -77,8 +77,14 @@ export function createMikroOrmUserRepository(em: EntityManager): UserRepository 
 
   return {
     async getOne(id) {
-      const entity = await em.findOne(UserEntity, { id });
-      return entity && fromEntity(entity);
+      // In a transaction the entity is loaded into the unit of work, so the update that follows
+      // finds it without another query; a plain read needs no entity at all.
+      if (em.isInTransaction()) {
+        const entity = await em.findOne(UserEntity, { id });
+        return entity && fromEntity(entity);
+      }
+      const [row] = await rows(sql<UserRow>`select ${COLUMNS} from users where id = ${id}::uuid`);
+      return row ? fromRow(row) : null;
     },
 
     async getOneForShare(id) {
