@@ -103,6 +103,8 @@ export function createApp(deps: AppDeps): App {
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
+    // The body limit is ours (plugins/request-limits.ts), enforced before the body is read.
+    maxRequestBodySize: false,
     graphiql: options.graphiql && {
       title: "ordergraph",
       defaultQuery: GRAPHIQL_DEFAULT_QUERY,

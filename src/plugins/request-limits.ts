@@ -1,7 +1,10 @@
 /**
  * Limits on the request itself, before any GraphQL work:
  * - Requests larger than the body limit are refused with 413 before their body is read; a POST
- *   without a Content-Length (chunked) is refused with 411, since its size is unknown up front.
+ *   without a Content-Length (chunked) is refused with 411, since its size is unknown up front,
+ *   and one with a malformed Content-Length with 400. Node's HTTP parser never delivers more
+ *   body than the Content-Length says, so this is the whole limit: yoga's own (which streams
+ *   every body through a counting transform) is turned off in app.ts.
  * - Variables nested deeper than any input type of the schema allows (a 100 KB `[[[…]]]` is
  *   50,000 levels) are refused with 400 BAD_USER_INPUT before anything walks them recursively.
  */
@@ -36,7 +39,7 @@ export function useVariableDepthLimit(): Plugin {
 
 export function useRequestBodyLimit(maxBytes: number): Plugin {
   const refuse = (status: number, message: string) =>
-    new Response(apiErrorBody(status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.LENGTH_REQUIRED, message), {
+    new Response(apiErrorBody(status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : status === 411 ? ErrorCode.LENGTH_REQUIRED : ErrorCode.BAD_REQUEST, message), {
       status,
       headers: { "content-type": "application/json; charset=utf-8", connection: "close" },
     });
@@ -50,7 +53,8 @@ export function useRequestBodyLimit(maxBytes: number): Plugin {
         if (request.headers.get("transfer-encoding")) endResponse(refuse(411, "Send a Content-Length header; chunked request bodies are not accepted."));
         return;
       }
-      if (Number(length) > maxBytes) endResponse(refuse(413, `The request body is larger than ${maxBytes} bytes.`));
+      if (!/^\d+$/.test(length)) endResponse(refuse(400, "The Content-Length header is invalid."));
+      else if (Number(length) > maxBytes) endResponse(refuse(413, `The request body is larger than ${maxBytes} bytes.`));
     },
   };
 }
