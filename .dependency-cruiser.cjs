@@ -27,7 +27,7 @@ module.exports = {
       to: { path: "^(src/infra/|(node_modules/)?(@mikro-orm/[^/]+|kysely|pg)(/|$))" },
     },
     {
-      name: "loaders-use-ports-only",
+      name: "loaders-use-services-only",
       severity: "error",
       from: { path: "^src/loaders/" },
       to: { path: "^(src/(infra|schema)/|(node_modules/)?(@mikro-orm/[^/]+|kysely|pg)(/|$))" },

@@ -80,7 +80,7 @@ export function createApp(deps: AppDeps): App {
   const metrics = deps.metrics ?? createMetrics();
   const events = createEventFeed({
     log: createMikroOrmEventLog(orm.em),
-    bus: deps.bus ?? createEventBus({ logger }),
+    bus: deps.bus ?? createEventBus({ logger, channelPrefix: options.channelPrefix }),
     maxPendingEvents: options.subscriptions.maxPendingEvents,
     maxStallMs: options.subscriptions.maxStallMs,
   });
@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps): App {
     clock: deps.clock ?? systemClock,
     newId,
     events,
-    rateLimiter: deps.rateLimiter ?? createRateLimiter(options.rateLimits),
+    rateLimiter: deps.rateLimiter ?? createRateLimiter(options.rateLimits, { keyPrefix: options.channelPrefix }),
   });
   const origins = createRequestOrigins(options);
   const requestIds = new WeakMap<Request, string>();

@@ -4,13 +4,15 @@
  * renamed or reused for another meaning. Expected failures of a mutation are not here: they are
  * payload data with the domain's codes (`MutationErrorCode`, src/domain/shared/domain-error.ts).
  */
-import { GraphQLError, type ASTNode } from "graphql";
+import { GraphQLError, type ASTNode, type Source } from "graphql";
 
 export const ErrorCode = {
   /** The request is not one this endpoint serves (e.g. a subscription over plain HTTP). */
   BAD_REQUEST: "BAD_REQUEST",
   /** The document is not GraphQL (yoga answers the same code for its own parse errors). */
   GRAPHQL_PARSE_FAILED: "GRAPHQL_PARSE_FAILED",
+  /** The document does not fit the schema; answered by yoga with this code, listed here for completeness. */
+  GRAPHQL_VALIDATION_FAILED: "GRAPHQL_VALIDATION_FAILED",
   /** A POST body larger than the limit (HTTP 413), refused before it is read. */
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   /** A chunked POST without Content-Length (HTTP 411): its size is unknown up front. */
@@ -46,11 +48,17 @@ export interface ApiErrorOptions {
   readonly httpStatus?: number;
   readonly nodes?: readonly ASTNode[] | ASTNode;
   readonly path?: readonly (string | number)[];
+  /** For an error in the document itself: where in it. */
+  readonly source?: Source;
+  readonly positions?: readonly number[];
 }
 
 /** A top-level error with one of the API's codes. */
-export const apiError = (code: ErrorCode, message: string, { extensions, httpStatus, nodes, path }: ApiErrorOptions = {}): GraphQLError =>
-  new GraphQLError(message, { nodes, path, extensions: { ...extensions, code, ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
+export function apiError(code: ErrorCode, message: string, { extensions = {}, httpStatus, nodes, path, source, positions }: ApiErrorOptions = {}): GraphQLError {
+  // `code` first, as clients read it, and never overridden by what is passed along.
+  const { code: _replaced, ...rest } = extensions;
+  return new GraphQLError(message, { nodes, path, source, positions, extensions: { code, ...rest, ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
+}
 
 /** The same error as JSON, for answers made before GraphQL runs (a refused or unready request). */
 export const apiErrorBody = (code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): string =>

@@ -60,7 +60,7 @@ export interface Options {
   readonly introspection: boolean;
   /** Development mode: masked errors may carry details for the developer. @default false (true in development) */
   readonly development: boolean;
-  /** Origins allowed by CORS: "*", a list, or false for no CORS headers. @default false ("*" in development) */
+  /** Origins allowed by CORS: "*", a list, or false for no CORS headers. @default false ("*" unless in production) */
   readonly corsOrigins: "*" | readonly string[] | false;
   /** Proxies whose X-Forwarded-For entries identify clients, counted from the right. @default 0 */
   readonly trustedProxyHops: number;
@@ -127,11 +127,13 @@ const DEFAULTS: Omit<Options, "poolQueueLimit"> = {
   drainDelayMs: 0,
 };
 
-/** What NODE_ENV changes: production hides the schema and developer aids and drains on stop; development allows any origin. */
+/**
+ * What NODE_ENV changes: production hides the schema and developer aids and drains on stop;
+ * everywhere else any origin may call (CORS "*"), and development attaches error details.
+ */
 export function profileDefaults(env: "development" | "production" | "test"): OptionOverrides {
   if (env === "production") return { graphiql: false, introspection: false, limits: { blockFieldSuggestions: true }, drainDelayMs: 5000 };
-  if (env === "development") return { development: true, corsOrigins: "*" };
-  return {};
+  return { corsOrigins: "*", ...(env === "development" ? { development: true } : {}) };
 }
 
 /** The defaults, then each layer of overrides in turn (later wins; groups merge field by field). */
@@ -139,8 +141,13 @@ export function resolveOptions(...layers: OptionOverrides[]): Options {
   const merged: Record<string, unknown> = { ...DEFAULTS };
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
+      // A misspelt or retired option would otherwise be ignored without a word.
+      if (!(key in DEFAULTS) && key !== "poolQueueLimit") throw new TypeError(`Unknown option "${key}"`);
       if (value === undefined) continue;
       const current = merged[key];
+      if (isGroup(current) && isGroup(value) && key !== "relay") {
+        for (const field of Object.keys(value)) if (!(field in current) && !FEED_TUNING.has(field)) throw new TypeError(`Unknown option "${key}.${field}"`);
+      }
       merged[key] = isGroup(current) && isGroup(value) ? { ...current, ...definedFields(value) } : value;
     }
   }
@@ -151,6 +158,9 @@ export function resolveOptions(...layers: OptionOverrides[]): Options {
     http: { ...options.http, headersTimeoutMs: Math.min(options.http.headersTimeoutMs, options.http.requestTimeoutMs) },
   };
 }
+
+/** Fields of `subscriptions` the event feed defaults itself. */
+const FEED_TUNING = new Set(["maxPendingEvents", "maxStallMs"]);
 
 /** An unset field (undefined) overrides nothing. */
 const definedFields = (group: Record<string, unknown>) => Object.fromEntries(Object.entries(group).filter(([, value]) => value !== undefined));

@@ -6,13 +6,8 @@
  */
 import { Redis } from "ioredis";
 import { RateLimitedError, type RateLimitedAction, type RateLimiter } from "../domain/shared/rate-limit.ts";
+import type { Options } from "../options.ts";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-
-export interface RateLimits {
-  readonly placeOrderPerMinute: number;
-  readonly createUserPerMinute: number;
-  readonly updateUserPerMinute: number;
-}
 
 export interface ClosableRateLimiter extends RateLimiter {
   close(): Promise<void>;
@@ -21,7 +16,8 @@ export interface ClosableRateLimiter extends RateLimiter {
 /** How long a rate-limit check waits for Redis before the per-instance limiter answers. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
 
-export function createRateLimiter(limits: RateLimits, options: { redisUrl?: string; keyPrefix?: string } = {}): ClosableRateLimiter {
+/** `keyPrefix`: options.ts's channelPrefix, so deployments sharing a Redis keep their counts apart. */
+export function createRateLimiter(limits: Options["rateLimits"], options: { redisUrl?: string; keyPrefix: string }): ClosableRateLimiter {
   // A command unanswered for 250 ms (Redis paused, a black hole) fails, and the in-memory
   // insurance limiter decides instead: a Redis outage never holds a mutation for longer.
   const redis = options.redisUrl
@@ -29,7 +25,7 @@ export function createRateLimiter(limits: RateLimits, options: { redisUrl?: stri
     : undefined;
   redis?.on("error", () => {}); // reported by readiness; while Redis is away each instance limits on its own
   const make = (name: RateLimitedAction, points: number): RateLimiterAbstract => {
-    const base = { keyPrefix: `${options.keyPrefix ?? "ordergraph"}:rate:${name}`, points, duration: 60 };
+    const base = { keyPrefix: `${options.keyPrefix}:rate:${name}`, points, duration: 60 };
     return redis ? new RateLimiterRedis({ ...base, storeClient: redis, insuranceLimiter: new RateLimiterMemory(base) }) : new RateLimiterMemory(base);
   };
   const limiters: Record<RateLimitedAction, RateLimiterAbstract> = {

@@ -8,7 +8,7 @@ import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import { AccessDeniedError, AuthenticationRequiredError } from "../domain/access/viewer.ts";
-import { UnknownEventError } from "../domain/events/event-ports.ts";
+import { MalformedEventIdError, UnknownEventError } from "../domain/events/event-ports.ts";
 import { apiError, ErrorCode } from "../error-codes.ts";
 import { classifyDatabaseFailure } from "../infra/postgres/failures.ts";
 import { RateLimitedError } from "../domain/shared/rate-limit.ts";
@@ -83,6 +83,9 @@ function expectedError(error: GraphQLError): GraphQLError | null {
   if (cause instanceof AuthenticationRequiredError) return as(ErrorCode.UNAUTHENTICATED);
   if (cause instanceof AccessDeniedError) return as(ErrorCode.FORBIDDEN);
   if (cause instanceof RateLimitedError) return as(ErrorCode.RATE_LIMITED, { retryAfterSeconds: cause.retryAfterSeconds });
+  if (cause instanceof MalformedEventIdError) {
+    return apiError(ErrorCode.BAD_USER_INPUT, "`after` must be the `id` of an event this API sent.", { ...at, extensions: { argument: "after" } });
+  }
   if (cause instanceof UnknownEventError) {
     return cause.expired
       ? apiError(

@@ -121,11 +121,10 @@ function useParseErrorCodes(): Plugin {
         if (result instanceof GraphQLError && result.extensions.code === undefined) {
           const limit = /Token limit/.test(result.message);
           replaceParseResult(
-            new GraphQLError(limit ? result.message.replace(/^Syntax Error: /, "") : result.message, {
+            apiError(limit ? ErrorCode.OPERATION_LIMIT_EXCEEDED : ErrorCode.GRAPHQL_PARSE_FAILED, limit ? result.message.replace(/^Syntax Error: /, "") : result.message, {
               nodes: result.nodes,
               source: result.source,
               positions: result.positions,
-              extensions: { code: limit ? ErrorCode.OPERATION_LIMIT_EXCEEDED : ErrorCode.GRAPHQL_PARSE_FAILED },
             }),
           );
         }

@@ -8,7 +8,7 @@ const MUTATION_ERROR_DESCRIPTIONS: Record<DomainErrorCode, string> = {
   EMAIL_TAKEN: "Another user already has this email (compared case-insensitively).",
   VERSION_CONFLICT: "expectedVersion does not match the stored version, or a concurrent change won.",
   INVALID_TRANSITION: "The order's status does not allow this transition.",
-  USER_DEACTIVATED: "The user is deactivated and cannot place orders.",
+  USER_DEACTIVATED: "The user is deactivated: it cannot place orders, and a customer can no longer change it.",
   IDEMPOTENCY_KEY_REUSED: "The idempotency key was already used with a different request.",
 };
 

@@ -1,10 +1,8 @@
 import { map, pipe } from "graphql-yoga";
 import { ORDER_EVENT_TYPES, USER_EVENT_TYPES, type DomainEvent, type OrderEvent, type UserEvent } from "../domain/events/domain-event.ts";
 import type { EventQuery } from "../domain/events/event-feed.ts";
-import { isUuid } from "../domain/shared/ids.ts";
 import type { Context } from "../context.ts";
 import { apiError, ErrorCode } from "../error-codes.ts";
-import { badUserInput } from "./bad-user-input.ts";
 import { builder } from "./builder.ts";
 import { decodeGlobalIdOf } from "./global-id.ts";
 import { OrderRef, OrderStatusEnum } from "./order.ts";
@@ -66,9 +64,6 @@ async function subscribe<E extends DomainEvent>(context: Context, requested: Eve
   if (context.transport !== "websocket") {
     // Over HTTP (server-sent events) a subscription would outlive its token unchecked.
     throw apiError(ErrorCode.BAD_REQUEST, "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.");
-  }
-  if (requested.after !== undefined && !isUuid(requested.after)) {
-    throw badUserInput("`after` must be the `id` of an event this API sent.", "after");
   }
   const events = await context.services.events.subscribe({ ...requested, onTooSlow: context.onSlowSubscriber });
   return pipe(

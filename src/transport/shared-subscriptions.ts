@@ -19,8 +19,8 @@
 import { Kind, OperationTypeNode, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from "graphql";
 
 export interface SharedSubscriptionsOptions {
-  /** Bytes a member's socket may hold unsent before the member is too slow (default 4 MiB). */
-  readonly maxUnsentBytes?: number;
+  /** Bytes a member's socket may hold unsent before the member is too slow (options.ts: subscriptions.maxUnsentBytesPerSocket). */
+  readonly maxUnsentBytes: number;
   /** A member joined or left (for metrics and logs). */
   readonly onMembers?: (change: 1 | -1) => void;
 }
@@ -53,7 +53,7 @@ interface Group {
 
 export type SharedSubscriptions = ReturnType<typeof createSharedSubscriptions>;
 
-export function createSharedSubscriptions({ maxUnsentBytes = 4 * 1024 * 1024, onMembers }: SharedSubscriptionsOptions = {}) {
+export function createSharedSubscriptions({ maxUnsentBytes, onMembers }: SharedSubscriptionsOptions) {
   const groups = new Map<string, Group>();
   let ownGroups = 0;
 

@@ -55,9 +55,10 @@ export interface WebSocketServing {
   close(): Promise<void>;
 }
 
-/** What the WebSocket path hands yoga's context function: the operation's origin, complete. */
+/** What the WebSocket path hands yoga's context function: the operation's origin, complete (and its id, for what logs before the context exists). */
 export interface WebSocketInitialContext {
   readonly origin: OperationOrigin;
+  readonly requestId: string;
 }
 
 /** What `yoga.getEnveloped` hands back: yoga's pipeline, bound to one WebSocket operation. */
@@ -182,7 +183,7 @@ export function createWebSocketServing({ yoga, verifyToken, origins, logger, met
         transport: "websocket",
         onSlowSubscriber: () => closeSlow(ctx.extra),
       };
-      const initial: WebSocketInitialContext = { origin };
+      const initial: WebSocketInitialContext = { origin, requestId: origin.requestId };
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, params: payload, ...initial }) as unknown as Enveloped;
       let document: DocumentNode;
       try {

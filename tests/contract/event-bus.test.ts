@@ -31,7 +31,7 @@ async function reachable(bus: PublishingEventBus, timeoutMs = 10_000) {
   }
 }
 
-describeEventBusContract("in-process bus", async () => harnessFor(createEventBus({ logger })));
+describeEventBusContract("in-process bus", async () => harnessFor(createEventBus({ logger, channelPrefix: "ordergraph" })));
 
 // A private redis-server when one is installed, so a test can drop the connection; else REDIS_URL.
 let redis: { url: string; stop(): Promise<void> } & Partial<Pick<RedisServer, "kill" | "restart">>;

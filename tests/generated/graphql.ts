@@ -29,7 +29,7 @@ export type MutationErrorCode =
   | 'INVALID_TRANSITION'
   /** A referenced object does not exist. */
   | 'NOT_FOUND'
-  /** The user is deactivated and cannot place orders. */
+  /** The user is deactivated: it cannot place orders, and a customer can no longer change it. */
   | 'USER_DEACTIVATED'
   /** An input value is malformed or out of range; `field` points at it. */
   | 'VALIDATION_FAILED'

@@ -8,8 +8,7 @@ import { GENEROUS_RATE_LIMITS } from "./test-app.ts";
 export const uniqueChannelPrefix = () => `test-${randomBytes(4).toString("hex")}`;
 
 /** A real instance on a free port, quiet unless LOG_LEVEL is set. */
-export function startTestInstance(options: Omit<InstanceOptions, "logger" | "port" | "auth"> & { logLines?: Record<string, unknown>[]; auth?: InstanceOptions["auth"] }): Promise<Instance> {
-  const lines = options.logLines;
+export function startTestInstance({ logLines: lines, ...options }: Omit<InstanceOptions, "logger" | "port" | "auth"> & { logLines?: Record<string, unknown>[]; auth?: InstanceOptions["auth"] }): Promise<Instance> {
   const logger = lines
     ? pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) })
     : pino({ level: process.env.LOG_LEVEL ?? "silent" });

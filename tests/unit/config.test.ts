@@ -66,3 +66,22 @@ describe("options: declared once, then the profile, then the environment", () =>
     expect(options.rateLimits).toEqual({ placeOrderPerMinute: 30, createUserPerMinute: 3, updateUserPerMinute: 20 });
   });
 });
+
+describe("options: each NODE_ENV profile in full", () => {
+  const profile = (NODE_ENV: string) => {
+    const { options } = loadConfig({ NODE_ENV, ...(NODE_ENV === "production" ? { AUTH_JWT_SECRET: "x".repeat(32) } : {}) });
+    return { graphiql: options.graphiql, introspection: options.introspection, development: options.development, corsOrigins: options.corsOrigins, drainDelayMs: options.drainDelayMs, blockFieldSuggestions: options.limits.blockFieldSuggestions };
+  };
+  it("development, test and production", () => {
+    expect(profile("development")).toEqual({ graphiql: true, introspection: true, development: true, corsOrigins: "*", drainDelayMs: 0, blockFieldSuggestions: false });
+    expect(profile("test")).toEqual({ graphiql: true, introspection: true, development: false, corsOrigins: "*", drainDelayMs: 0, blockFieldSuggestions: false });
+    expect(profile("production")).toEqual({ graphiql: false, introspection: false, development: false, corsOrigins: false, drainDelayMs: 5000, blockFieldSuggestions: true });
+  });
+
+  it("refuses an option it does not know, rather than ignoring it", async () => {
+    const { resolveOptions } = await import("../../src/options.ts");
+    expect(() => resolveOptions({ subscriptionLimits: { perUser: 1 } } as never)).toThrow(/Unknown option "subscriptionLimits"/);
+    expect(() => resolveOptions({ subscriptions: { perUsr: 1 } } as never)).toThrow(/Unknown option "subscriptions.perUsr"/);
+    expect(resolveOptions({ subscriptions: { perUser: 1, maxStallMs: 5 } }).subscriptions).toMatchObject({ perUser: 1, perConnection: 100, maxStallMs: 5 });
+  });
+});

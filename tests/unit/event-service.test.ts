@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { AccessDeniedError, AuthenticationRequiredError, type Viewer } from "../../src/domain/access/viewer.ts";
 import type { DomainEvent } from "../../src/domain/events/domain-event.ts";
 import type { EventFeed, EventQuery } from "../../src/domain/events/event-feed.ts";
+import { MalformedEventIdError } from "../../src/domain/events/event-ports.ts";
 import { createEventService } from "../../src/domain/events/event-service.ts";
 
 const ALICE = "00000000-0000-7000-8000-00000000000a";
@@ -51,6 +52,13 @@ describe("the event service", () => {
     const { feed, queries } = scriptedFeed([]);
     await expect(createEventService({ feed, viewer: { kind: "anonymous" } }).subscribe({ stream: "user" })).rejects.toBeInstanceOf(AuthenticationRequiredError);
     await expect(createEventService({ feed, viewer: customer(ALICE) }).subscribe({ stream: "user", userId: BOB })).rejects.toBeInstanceOf(AccessDeniedError);
+    expect(queries).toEqual([]);
+  });
+
+  it("checks who may subscribe before the shape of `after`, which it refuses before the feed is asked", async () => {
+    const { feed, queries } = scriptedFeed([]);
+    await expect(createEventService({ feed, viewer: customer(ALICE) }).subscribe({ stream: "user", userId: BOB, after: "nope" })).rejects.toBeInstanceOf(AccessDeniedError);
+    await expect(createEventService({ feed, viewer: customer(ALICE) }).subscribe({ stream: "user", after: "nope" })).rejects.toBeInstanceOf(MalformedEventIdError);
     expect(queries).toEqual([]);
   });
 

@@ -22,7 +22,7 @@ export interface EventQuery extends EventRoute {
 export interface EventFeedDeps {
   readonly log: EventLog;
   readonly bus: EventBus;
-  /** Events read per replay query (default 500). */
+  /** Events read per replay query (default 200). */
   readonly replayPageSize?: number;
   /** How many recent event ids each subscription remembers to drop duplicates (default 1000). */
   readonly recentIdsPerSubscription?: number;

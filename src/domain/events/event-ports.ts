@@ -68,3 +68,13 @@ export class UnknownEventError extends Error {
     this.expired = expired;
   }
 }
+
+/** A resume point (`after`) that is not even shaped like an event id. */
+export class MalformedEventIdError extends Error {
+  override readonly name = "MalformedEventIdError";
+  readonly eventId: string;
+  constructor(eventId: string) {
+    super(`${JSON.stringify(eventId.slice(0, 100))} is not an event id`);
+    this.eventId = eventId;
+  }
+}

@@ -6,7 +6,9 @@
  */
 import { canSeeEventOf, AccessDeniedError, requireSignedIn, type Viewer } from "../access/viewer.ts";
 import type { DomainEvent } from "./domain-event.ts";
+import { isUuid } from "../shared/ids.ts";
 import type { EventFeed, EventQuery } from "./event-feed.ts";
+import { MalformedEventIdError } from "./event-ports.ts";
 
 export interface EventServiceDeps {
   readonly feed: EventFeed;
@@ -18,14 +20,15 @@ export type EventService = ReturnType<typeof createEventService>;
 export function createEventService({ feed, viewer }: EventServiceDeps) {
   return {
     /**
-     * Replays what the query's `after` missed, then live events. Throws `UnknownEventError` when
-     * `after` names no event kept for the route.
+     * Replays what the query's `after` missed, then live events. Throws `MalformedEventIdError`
+     * when `after` is not an event id, `UnknownEventError` when it names no event kept for the route.
      */
     async subscribe(requested: EventQuery): Promise<AsyncIterable<DomainEvent>> {
       requireSignedIn(viewer, "subscribe");
       if (viewer.kind === "customer" && requested.userId !== undefined && requested.userId !== viewer.userId) {
         throw new AccessDeniedError("Customers may only subscribe to their own events.");
       }
+      if (requested.after !== undefined && !isUuid(requested.after)) throw new MalformedEventIdError(requested.after);
       const query = viewer.kind === "customer" ? { ...requested, userId: viewer.userId } : requested;
       return onlyWhere(await feed.subscribe(query), (event) => canSeeEventOf(viewer, event.userId));
     },

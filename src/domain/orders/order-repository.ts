@@ -33,10 +33,10 @@ export interface IdempotencyRecord {
   readonly orderId: string;
 }
 
-/** The orders store, as the order service and the loaders use it. */
 /** `User.orders`: a page query whose filter never names the user (each page is one user's). */
 export type UserOrdersQuery = Omit<OrderPageQuery, "filter"> & { readonly filter: Omit<OrderFilter, "userId"> };
 
+/** The orders store, as the order service uses it. */
 export interface OrderRepository {
   getOne(id: string): Promise<Order | null>;
   /** One entry per id, in the same order; `null` where no order has that id. */

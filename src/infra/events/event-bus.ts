@@ -29,8 +29,8 @@ export interface PublishingEventBus extends EventBus {
 export interface EventBusOptions {
   /** Unset: the in-process bus. */
   readonly redisUrl?: string;
-  /** Prefix of every channel name, to share one Redis between deployments (default "ordergraph"). */
-  readonly channelPrefix?: string;
+  /** Prefix of every channel name, to share one Redis between deployments (options.ts: channelPrefix). */
+  readonly channelPrefix: string;
   readonly logger: Logger;
 }
 
@@ -65,7 +65,7 @@ export function channelsOf(prefix: string, event: CloudEvent): string[] {
   return channels;
 }
 
-export function createEventBus({ redisUrl, channelPrefix = "ordergraph", logger }: EventBusOptions): PublishingEventBus {
+export function createEventBus({ redisUrl, channelPrefix, logger }: EventBusOptions): PublishingEventBus {
   const reconnectListeners = new Set<() => void>();
   let publishClient: Redis | undefined;
   let subscribeClient: Redis | undefined;

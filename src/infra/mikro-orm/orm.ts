@@ -5,10 +5,13 @@ import type { Pool, PoolClient } from "pg";
 import { guardedClient, guardPool } from "../postgres/guarded-pool.ts";
 import { entities } from "./entities.ts";
 import { OrdergraphPostgreSqlDriver } from "./postgresql-driver.ts";
+import { resolveOptions } from "../../options.ts";
+
+const SERVER_DEFAULTS = resolveOptions();
 
 export interface OrmOptions {
   databaseUrl: string;
-  /** Most connections the pool opens (default 10). */
+  /** Most connections the pool opens (default: options.ts's poolSize). */
   poolSize?: number;
   /** Called with the text of every statement sent to PostgreSQL, including transaction control. */
   onStatement?: (sql: string) => void;
@@ -18,7 +21,7 @@ export interface OrmOptions {
   onPool?: (pool: Pool) => void;
   /** Longest a single SQL statement may run, in ms (default: no limit). */
   statementTimeoutMs?: number;
-  /** Longest wait to open a connection, in ms (default 5000). */
+  /** Longest wait to open a connection, in ms (default: options.ts's connectTimeoutMs). */
   connectTimeoutMs?: number;
 }
 
@@ -30,7 +33,7 @@ export const NOT_ANSWERING_GRACE_MS = 2000;
 const migrationsPath = fileURLToPath(new URL("../../../migrations", import.meta.url));
 
 export function ormConfig(options: OrmOptions): Options {
-  const poolSize = options.poolSize ?? 10;
+  const poolSize = options.poolSize ?? SERVER_DEFAULTS.poolSize;
   return defineConfig({
     driver: OrdergraphPostgreSqlDriver,
     clientUrl: options.databaseUrl,
@@ -65,7 +68,7 @@ export function ormConfig(options: OrmOptions): Options {
       // keepalive, statements bounded client-side too, and the server stops work for a client
       // that has gone away (PostgreSQL 14+).
       application_name: "ordergraph",
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? SERVER_DEFAULTS.connectTimeoutMs,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       options: "-c client_connection_check_interval=1000",
