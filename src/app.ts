@@ -37,6 +37,7 @@ import { useOperationLimits } from "./plugins/operation-limits.ts";
 import { useRequestBodyLimit, useVariableDepthLimit } from "./plugins/request-limits.ts";
 import { schema } from "./schema/index.ts";
 import { createRequestOrigins, fetchHeaders, requestIdFrom, viewerOfHeader } from "./transport/request-origin.ts";
+import { loadTrustedDocuments, NO_TRUSTED_DOCUMENTS, useTrustedDocuments } from "./transport/trusted-documents.ts";
 import { createWebSocketServing, type WebSocketInitialContext, type WebSocketServing } from "./transport/websocket.ts";
 
 export interface AppDeps {
@@ -92,6 +93,9 @@ export function createApp(deps: AppDeps): App {
     rateLimiter: deps.rateLimiter ?? createRateLimiter(options.rateLimits, { keyPrefix: options.channelPrefix }),
   });
   const origins = createRequestOrigins(options);
+  const trustedDocuments = options.trustedDocuments.file
+    ? loadTrustedDocuments(options.trustedDocuments.file, schema, options.trustedDocuments)
+    : NO_TRUSTED_DOCUMENTS;
   const requestIds = new WeakMap<Request, string>();
   const requestIdOf = (request: Request) => {
     let id = requestIds.get(request);
@@ -105,6 +109,8 @@ export function createApp(deps: AppDeps): App {
     landingPage: false,
     // The body limit is ours (plugins/request-limits.ts), enforced before the body is read.
     maxRequestBodySize: false,
+    // The GraphQL-over-HTTP persisted documents proposal's parameter (transport/trusted-documents.ts).
+    extraParamNames: ["documentId"],
     graphiql: options.graphiql && {
       title: "ordergraph",
       defaultQuery: GRAPHIQL_DEFAULT_QUERY,
@@ -156,6 +162,9 @@ export function createApp(deps: AppDeps): App {
       }),
       useRequestBodyLimit(options.maxBodyBytes),
       useVariableDepthLimit(),
+      // Without a manifest, a request naming a document gets PERSISTED_QUERY_NOT_FOUND, so
+      // clients of automatic persisted queries fall back to sending the text.
+      useTrustedDocuments(trustedDocuments),
       // Browsers send a JSON POST only after a CORS preflight; anything a page could send without
       // one (a GET, a form post) must carry this header, which a cross-site page cannot add.
       useCSRFPrevention({ requestHeaders: ["x-graphql-csrf", "graphql-preflight"] }),
@@ -179,7 +188,7 @@ export function createApp(deps: AppDeps): App {
     ],
   });
 
-  const websockets = createWebSocketServing({ yoga, verifyToken: deps.verifyToken, origins, logger, metrics, options, path: GRAPHQL_PATH });
+  const websockets = createWebSocketServing({ yoga, verifyToken: deps.verifyToken, origins, trustedDocuments, logger, metrics, options, path: GRAPHQL_PATH });
   return { yoga, metrics, websockets };
 }
 

@@ -42,6 +42,8 @@ const ConfigSchema = z.object({
     .refine((url) => /^rediss?:\/\//.test(url), { error: "REDIS_URL must start with redis:// or rediss://" })
     .optional(),
   REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "REDIS_CHANNEL_PREFIX must be 1-64 letters, digits, _ . or -" }).optional(),
+  TRUSTED_DOCUMENTS_FILE: z.string().min(1).optional(),
+  TRUSTED_DOCUMENTS_ONLY: bool("TRUSTED_DOCUMENTS_ONLY").optional(),
   OUTBOX_RETENTION_HOURS: int("OUTBOX_RETENTION_HOURS", 1, 24 * 365).optional(),
   INTROSPECTION: bool("INTROSPECTION").optional(),
   CORS_ORIGINS: z
@@ -145,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       createUserPerMinute: c.RATE_LIMIT_CREATE_USER_PER_MINUTE,
       updateUserPerMinute: c.RATE_LIMIT_UPDATE_USER_PER_MINUTE,
     },
+    trustedDocuments: { file: c.TRUSTED_DOCUMENTS_FILE, only: c.TRUSTED_DOCUMENTS_ONLY },
     redisUrl: c.REDIS_URL,
     channelPrefix: c.REDIS_CHANNEL_PREFIX,
     subscriptions: { perConnection: c.MAX_SUBSCRIPTIONS_PER_CONNECTION, perUser: c.MAX_SUBSCRIPTIONS_PER_USER },

@@ -17,6 +17,10 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   /** A chunked POST without Content-Length (HTTP 411): its size is unknown up front. */
   LENGTH_REQUIRED: "LENGTH_REQUIRED",
+  /** The request names a trusted document (documentId or persistedQuery) this server does not have; message "PersistedQueryNotFound", as Apollo clients expect. */
+  PERSISTED_QUERY_NOT_FOUND: "PERSISTED_QUERY_NOT_FOUND",
+  /** Only trusted documents are accepted, and the request sent a document as text. */
+  TRUSTED_DOCUMENTS_ONLY: "TRUSTED_DOCUMENTS_ONLY",
   /** An argument or variable value is malformed: the client must change it. */
   BAD_USER_INPUT: "BAD_USER_INPUT",
   /** Over a depth, alias, token, directive or cost limit; refused before anything ran. */

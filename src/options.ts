@@ -73,6 +73,13 @@ export interface Options {
     /** EMAIL_TAKEN answers must not be a fast oracle. @default 20 */
     readonly updateUserPerMinute: number;
   };
+  /** Trusted documents (persisted operations); see src/transport/trusted-documents.ts. */
+  readonly trustedDocuments: {
+    /** A manifest of document ids to documents (graphql-codegen's persisted-documents.json); unset: none. @default undefined */
+    readonly file: string | undefined;
+    /** With a manifest, refuse documents sent as text. @default false (true in production) */
+    readonly only: boolean;
+  };
   /** Redis for events and rate limits across instances; unset: in-process, one instance only. @default undefined */
   readonly redisUrl: string | undefined;
   /** Prefix of Redis channels and keys; every instance on one outbox must share it. @default "ordergraph" */
@@ -119,6 +126,7 @@ const DEFAULTS: Omit<Options, "poolQueueLimit"> = {
   corsOrigins: false,
   trustedProxyHops: 0,
   rateLimits: { placeOrderPerMinute: 30, createUserPerMinute: 10, updateUserPerMinute: 20 },
+  trustedDocuments: { file: undefined, only: false },
   redisUrl: undefined,
   channelPrefix: "ordergraph",
   subscriptions: { perConnection: 100, perUser: 500, maxUnsentBytesPerSocket: 4 * MIB, maxUnsentBytesTotal: 256 * MIB, connectionInitWaitTimeoutMs: 3000, keepAliveMs: 12_000 },
@@ -128,11 +136,12 @@ const DEFAULTS: Omit<Options, "poolQueueLimit"> = {
 };
 
 /**
- * What NODE_ENV changes: production hides the schema and developer aids and drains on stop;
+ * What NODE_ENV changes: production hides the schema and developer aids, drains on stop, and
+ * (when a trusted documents manifest is given) accepts only those documents;
  * everywhere else any origin may call (CORS "*"), and development attaches error details.
  */
 export function profileDefaults(env: "development" | "production" | "test"): OptionOverrides {
-  if (env === "production") return { graphiql: false, introspection: false, limits: { blockFieldSuggestions: true }, drainDelayMs: 5000 };
+  if (env === "production") return { graphiql: false, introspection: false, limits: { blockFieldSuggestions: true }, drainDelayMs: 5000, trustedDocuments: { only: true } };
   return { corsOrigins: "*", ...(env === "development" ? { development: true } : {}) };
 }
 

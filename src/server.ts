@@ -9,6 +9,7 @@ import { EmbeddedPostgresError } from "./infra/embedded-postgres.ts";
 import { loadOrCreateDevSecret } from "./infra/auth/dev-secret.ts";
 import { issueToken } from "./infra/auth/token-issuer.ts";
 import { startInstance, type Instance } from "./instance.ts";
+import { TrustedDocumentsError } from "./transport/trusted-documents.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 
 async function main(config: Config): Promise<void> {
@@ -83,8 +84,8 @@ async function printDevTokens(instance: Instance, secret: string, adminToken: st
 try {
   await main(loadConfig());
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof EmbeddedPostgresError) {
-    console.error(error instanceof EmbeddedPostgresError ? `ordergraph failed to start: ${error.message}` : error.message);
+  if (error instanceof ConfigError || error instanceof EmbeddedPostgresError || error instanceof TrustedDocumentsError) {
+    console.error(error instanceof ConfigError ? error.message : `ordergraph failed to start: ${error.message}`);
   } else {
     console.error("ordergraph failed to start:", error);
   }

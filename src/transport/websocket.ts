@@ -25,6 +25,7 @@ import type { Metrics } from "../observability/metrics.ts";
 import type { Options } from "../options.ts";
 import { MAX_VARIABLE_DEPTH, nestedDeeperThan, variablesTooDeepError } from "../plugins/request-limits.ts";
 import { nodeHeaders, viewerOfHeader, type RequestOrigins } from "./request-origin.ts";
+import { adHocRefused, documentIdOf, unknownDocument, type TrustedDocuments } from "./trusted-documents.ts";
 import { createSharedSubscriptions, groupKeyOf, type SharedSubscriber } from "./shared-subscriptions.ts";
 
 /** WebSocket close codes of RFC 6455 that graphql-ws's `CloseCode` does not name. */
@@ -40,6 +41,8 @@ export interface WebSocketServingDeps {
   readonly yoga: YogaServerInstance<Record<string, unknown>, Context>;
   readonly verifyToken: TokenVerifier;
   readonly origins: RequestOrigins;
+  /** Documents a request may name by id instead of sending them. */
+  readonly trustedDocuments: TrustedDocuments;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly options: Pick<Options, "subscriptions" | "maxBodyBytes">;
@@ -81,7 +84,7 @@ type EnvelopedArgs = ExecutionArgs & {
 type Extra = { request: IncomingMessage; socket: WebSocket; viewer?: Viewer; expiry?: NodeJS.Timeout };
 type Connection = { readonly subscriptions: Record<string, unknown>; readonly extra: Extra };
 
-export function createWebSocketServing({ yoga, verifyToken, origins, logger, metrics, options, path }: WebSocketServingDeps): WebSocketServing {
+export function createWebSocketServing({ yoga, verifyToken, origins, trustedDocuments, logger, metrics, options, path }: WebSocketServingDeps): WebSocketServing {
   const { perConnection, perUser, maxUnsentBytesPerSocket, maxUnsentBytesTotal, connectionInitWaitTimeoutMs, keepAliveMs } = options.subscriptions;
   const server = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });
   const sharedSubscriptions = createSharedSubscriptions({
@@ -186,10 +189,22 @@ export function createWebSocketServing({ yoga, verifyToken, origins, logger, met
       const initial: WebSocketInitialContext = { origin, requestId: origin.requestId };
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, params: payload, ...initial }) as unknown as Enveloped;
       let document: DocumentNode;
-      try {
-        document = parse(payload.query);
-      } catch (error) {
-        return [error instanceof GraphQLError ? error : apiError(ErrorCode.GRAPHQL_PARSE_FAILED, "Syntax error in the query.")];
+      // What identifies the document in a shared group's key: its text, or its trusted id.
+      let source = payload.query;
+      const documentId = documentIdOf(payload);
+      if (documentId !== null && !payload.query) {
+        const trusted = trustedDocuments.get(documentId);
+        if (!trusted) return [unknownDocument()];
+        document = trusted;
+        source = `trusted:${documentId.replace(/^sha256:/, "")}`;
+      } else if (trustedDocuments.only) {
+        return [adHocRefused()];
+      } else {
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : apiError(ErrorCode.GRAPHQL_PARSE_FAILED, "Syntax error in the query.")];
+        }
       }
       const errors = validate(schema, document);
       if (errors.length > 0) return errors;
@@ -201,7 +216,7 @@ export function createWebSocketServing({ yoga, verifyToken, origins, logger, met
         contextValue: await contextFactory(),
         rootValue: { execute, subscribe },
         shared: {
-          key: groupKeyOf({ document, operationName: payload.operationName, variables: payload.variables, source: payload.query }, callerOf(viewer)),
+          key: groupKeyOf({ document, operationName: payload.operationName, variables: payload.variables, source }, callerOf(viewer)),
           subscriber: {
             id,
             send: (message) => ctx.extra.socket.send(message),

@@ -16,7 +16,8 @@ export interface Subscriber<T> {
 
 /** A graphql-ws client subscribed to one operation, collecting what arrives. */
 /** As an administrator unless `authorization` says otherwise (null: no connection_init payload). */
-export function subscribe<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, authorization: string | null = ADMIN_AUTHORIZATION): Subscriber<T> {
+/** `operation`: the document's text, or a payload naming a trusted document (`documentId`, `extensions.persistedQuery`). */
+export function subscribe<T = Record<string, any>>(url: string, operation: string | { documentId?: string; extensions?: Record<string, unknown> }, variables: Record<string, unknown> = {}, authorization: string | null = ADMIN_AUTHORIZATION): Subscriber<T> {
   const received: T[] = [];
   const errors: unknown[] = [];
   const waiters = new Set<() => void>();
@@ -32,7 +33,7 @@ export function subscribe<T = Record<string, any>>(url: string, query: string, v
     });
   });
   const unsubscribe = client!.subscribe<T>(
-    { query, variables },
+    typeof operation === "string" ? { query: operation, variables } : { query: "", ...operation, variables },
     {
       next: (value) => {
         if (value.errors) errors.push(...value.errors);
