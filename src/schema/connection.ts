@@ -61,16 +61,36 @@ export function toPageRequest(args: ConnectionArgs, scope: CursorScope): PageReq
   return { limit: first ?? last ?? PAGE_SIZE.default, direction, ...(after && { after }), ...(before && { before }) };
 }
 
-/** The shape Pothos connections resolve to, with `totalCount` computed only when selected. */
+/** An edge whose cursor is encoded only if a client selects it (most pages never ask). */
+class Edge<T> {
+  readonly node: T;
+  readonly #scope: CursorScope;
+  readonly #key: Keyset;
+  #cursor: string | undefined;
+  constructor(scope: CursorScope, key: Keyset, node: T) {
+    this.#scope = scope;
+    this.#key = key;
+    this.node = node;
+  }
+  get cursor(): string {
+    return (this.#cursor ??= encodeCursor(this.#scope, this.#key));
+  }
+}
+
+/** The shape Pothos connections resolve to, with cursors and `totalCount` computed only when selected. */
 export function toConnection<T>(page: Page<T>, scope: CursorScope, totalCount: () => Promise<number>) {
-  const edges = page.edges.map((edge) => ({ cursor: encodeCursor(scope, edge.key), node: edge.node }));
+  const edges = page.edges.map((edge) => new Edge(scope, edge.key, edge.node));
   return {
     edges,
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
     totalCount,
   };
