@@ -148,6 +148,8 @@ async function startOurs(databaseUrl: string, options: { redisUrl?: string; prof
       MIGRATE_ON_START: "false",
       AUTH_JWT_SECRET: BENCH_SECRET,
       RATE_LIMIT_PLACE_ORDER_PER_MINUTE: "100000",
+      // The fan-out has one caller with 1,000 subscriptions.
+      MAX_SUBSCRIPTIONS_PER_USER: "1000000",
       PORT: String(port),
       SHUTDOWN_DRAIN_DELAY_MS: "0",
       ...(options.redisUrl ? { REDIS_URL: options.redisUrl, REDIS_CHANNEL_PREFIX: `bench-${process.pid}` } : {}),

@@ -1,6 +1,6 @@
 /**
- * The composition root: for each request (and each subscription event) it forks the
- * EntityManager and wires repositories, services and loaders. Nothing here outlives a request.
+ * The composition root: for each request (and each subscription event) it wires repositories,
+ * services and loaders. Nothing here outlives a request.
  */
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { ANONYMOUS, type Viewer } from "./domain/access/viewer.ts";
@@ -38,8 +38,8 @@ export interface Context {
   readonly services: Services;
   readonly loaders: Loaders;
   /**
-   * Replaces services and loaders with fresh ones on a new EntityManager fork. A subscription
-   * calls it before resolving each event, so every event sees current rows, not a cache.
+   * Replaces services and loaders with fresh ones. A subscription calls it before resolving
+   * each event, so every event sees current rows, not a loader's cache.
    */
   renew(): void;
 }
@@ -66,9 +66,12 @@ export interface OperationOrigin {
 
 export function createContextFactory({ orm, clock, newId, events, rateLimiter }: ContextDeps) {
   const wire = (metadata: RequestMetadata, viewer: Viewer) => {
-    const em = orm.em.fork();
-    const repositories = createMikroOrmRepositories(em, metadata);
-    const unitOfWork = createMikroOrmUnitOfWork(em, metadata);
+    // Reads outside a transaction select plain rows through the pool: they need no EntityManager
+    // of their own (nothing to track), and forking one costs more than many a read. Entities live
+    // only in a unit of work, which forks its own EntityManager for its transaction (the global
+    // one refuses entity work: allowGlobalContext is off).
+    const repositories = createMikroOrmRepositories(orm.em, metadata);
+    const unitOfWork = createMikroOrmUnitOfWork(orm.em, metadata);
     const services = {
       users: createUserService({ users: repositories.users, unitOfWork, clock, newId, viewer }),
       orders: createOrderService({ orders: repositories.orders, unitOfWork, clock, newId, viewer }),
@@ -77,8 +80,9 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
   };
 
   return ({ requestId, metadata = {}, viewer = ANONYMOUS, clientAddress = "unknown", transport = "http", onSlowSubscriber }: OperationOrigin): Context => {
-    // Wired on first use, and again on first use after `renew()`: an operation (or a
-    // subscription event) that never touches the database never forks an EntityManager.
+    // Wired on first use, and again on first use after `renew()` (fresh loaders, so a
+    // subscription event sees rows as they are now); an operation that never touches the
+    // database wires nothing.
     let current: ReturnType<typeof wire> | undefined;
     const wired = () => (current ??= wire(metadata, viewer));
     const eventService = createEventService({ feed: events, viewer });
