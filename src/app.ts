@@ -34,7 +34,7 @@ import { useNulGuard } from "./plugins/nul-guard.ts";
 import { useObservability } from "./plugins/observability.ts";
 import { useOperationBudget } from "./plugins/operation-budget.ts";
 import { useOperationLimits } from "./plugins/operation-limits.ts";
-import { useRequestBodyLimit, useVariableDepthLimit } from "./plugins/request-limits.ts";
+import { useRequestBodyLimit, useUrlParameterCheck, useVariableDepthLimit } from "./plugins/request-limits.ts";
 import { schema } from "./schema/index.ts";
 import { createRequestOrigins, fetchHeaders, requestIdFrom, viewerOfHeader } from "./transport/request-origin.ts";
 import { loadTrustedDocuments, NO_TRUSTED_DOCUMENTS, useTrustedDocuments } from "./transport/trusted-documents.ts";
@@ -161,6 +161,7 @@ export function createApp(deps: AppDeps): App {
         graphqlPath: GRAPHQL_PATH,
       }),
       useRequestBodyLimit(options.maxBodyBytes),
+      useUrlParameterCheck(),
       useVariableDepthLimit(),
       // Without a manifest, a request naming a document gets PERSISTED_QUERY_NOT_FOUND, so
       // clients of automatic persisted queries fall back to sending the text.

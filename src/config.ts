@@ -155,6 +155,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     drainDelayMs: c.SHUTDOWN_DRAIN_DELAY_MS,
   });
+  if (c.TRUSTED_DOCUMENTS_ONLY === true && options.trustedDocuments.file === undefined) {
+    throw new ConfigError(
+      "Invalid configuration; fix these environment variables:\n  TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS_FILE: set the manifest of the documents to accept, or unset TRUSTED_DOCUMENTS_ONLY",
+    );
+  }
   if (options.drainDelayMs > 0 && options.drainDelayMs > options.shutdownTimeoutMs - 2000) {
     const which = c.SHUTDOWN_DRAIN_DELAY_MS === undefined ? `the production default of ${options.drainDelayMs}` : String(options.drainDelayMs);
     throw new ConfigError(

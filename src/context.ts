@@ -12,6 +12,7 @@ import type { IdGenerator } from "./domain/shared/ids.ts";
 import { createUserService, type UserService } from "./domain/users/user-service.ts";
 import type { RateLimitedAction, RateLimiter } from "./domain/shared/rate-limit.ts";
 import type { RequestMetadata } from "./domain/shared/request-metadata.ts";
+import type { UnitOfWork } from "./domain/shared/unit-of-work.ts";
 import { createMikroOrmRepositories, createMikroOrmUnitOfWork } from "./infra/mikro-orm/unit-of-work.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
@@ -71,12 +72,24 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
     // only in a unit of work, which forks its own EntityManager for its transaction (the global
     // one refuses entity work: allowGlobalContext is off).
     const repositories = createMikroOrmRepositories(orm.em, metadata);
-    const unitOfWork = createMikroOrmUnitOfWork(orm.em, metadata);
+    const transactions = createMikroOrmUnitOfWork(orm.em, metadata);
+    // A mutation's payload, and every field after it in the same request (a second mutation,
+    // its payload), must see what it committed, not what the loaders cached before.
+    const unitOfWork: UnitOfWork = {
+      run: async (work) => {
+        try {
+          return await transactions.run(work);
+        } finally {
+          loaders.clearAll();
+        }
+      },
+    };
     const services = {
       users: createUserService({ users: repositories.users, unitOfWork, clock, newId, viewer }),
       orders: createOrderService({ orders: repositories.orders, unitOfWork, clock, newId, viewer }),
     };
-    return { services, loaders: createLoaders(services) };
+    const loaders = createLoaders(services);
+    return { services, loaders };
   };
 
   return ({ requestId, metadata = {}, viewer = ANONYMOUS, clientAddress = "unknown", transport = "http", onSlowSubscriber }: OperationOrigin): Context => {

@@ -34,6 +34,13 @@ export function createLoaders(services: { readonly users: UserService; readonly 
       load: (userId: string, query: UserOrdersQuery, withTotalCount = false) =>
         ordersPageByUserId.load({ id: userId, group: `${withTotalCount}${JSON.stringify(query)}`, query, withTotalCount }),
     },
+    /** Forgets everything loaded: after a unit of work commits, later fields must see its changes. */
+    clearAll: () => {
+      userById.clearAll();
+      orderById.clearAll();
+      itemsByOrderId.clearAll();
+      ordersPageByUserId.clearAll();
+    },
     /** Remembers objects another query already returned, so refetching them costs nothing. */
     prime: {
       users: (list: readonly User[]) => list.forEach((user) => userById.prime(user.id, user)),

@@ -40,50 +40,50 @@ export function useOperationLimits(limits: OperationLimits): Plugin[] {
 /**
  * Prices a valid operation with the variables it will run with, and refuses it above the limit.
  * It runs after the standard validation, so an invalid document gets only the usual errors.
+ * A refusal is thrown, never set as the validation result: yoga caches validation results per
+ * document, whatever the variables, and a refusal for one set of values must not stick to the
+ * document.
  */
 function useCostLimit(maxCost: number): Plugin {
-  // A price depends on the variables only through the priced arguments (first/last) and
-  // @include/@skip: the verdict is kept per parsed document, operation and those values.
-  const verdicts = new WeakMap<DocumentNode, Map<string, GraphQLError[]>>();
+  // A price depends on the variables only through the priced arguments and @include/@skip: it
+  // is kept per parsed document, operation and those values (a missing variable, which takes
+  // its default, is told apart from an explicit null).
+  const prices = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     onValidate({ params, context }) {
-      return ({ valid, setResult }) => {
+      return ({ valid }) => {
         if (!valid) return;
         const document = params.documentAST as DocumentNode;
         const { params: request } = context as { params?: { variables?: Record<string, unknown> | null; operationName?: string | null } };
         const variables = request?.variables ?? {};
         // The rule prices the operation the request names; a document may hold several.
-        const key = `${request?.operationName ?? ""}\u0000${JSON.stringify(pricedVariablesOf(document).map((name) => variables[name] ?? null))}`;
-        const byKey = verdicts.get(document) ?? new Map<string, GraphQLError[]>();
-        const known = byKey.get(key);
-        if (known) {
-          if (known.length > 0) setResult(known);
-          return;
+        const key = `${request?.operationName ?? ""}\u0000${JSON.stringify(pricedVariablesOf(document).map((name) => (name in variables ? variables[name] : "$default")))}`;
+        const byKey = prices.get(document) ?? new Map<string, number>();
+        let cost = byKey.get(key);
+        if (cost === undefined) {
+          let priced = 0;
+          validate(params.schema as GraphQLSchema, document, [
+            createComplexityRule({
+              context,
+              variableValues: variables,
+              operationName: request?.operationName,
+              validate: ({ complexity }) => {
+                priced = complexity;
+              },
+            }),
+          ]);
+          cost = priced;
+          // Bounded: a client varying `first` on one document cannot grow this without limit.
+          if (byKey.size < 100) prices.set(document, byKey.set(key, cost));
         }
-        const errors = validate(params.schema as GraphQLSchema, document, [
-          createComplexityRule({
-            context,
-            variableValues: variables,
-            operationName: request?.operationName,
-            validate: ({ complexity }, reportError) => {
-              if (complexity > maxCost) {
-                reportError(
-                  apiError(
-                    ErrorCode.OPERATION_LIMIT_EXCEEDED,
-                    `This operation could return about ${complexity} rows, more than the limit of ${maxCost}: ask for fewer rows (first/last) or fewer nested connections.`,
-                    // Refused like any validation error (400 for GraphQL-over-HTTP clients).
-                    { extensions: { cost: complexity, maxCost }, httpStatus: 400 },
-                  ),
-                );
-              }
-            },
-          }),
-        ]);
-        // Only the cost verdict: bad variable values are reported by execution, with their code.
-        const refused = errors.filter((error) => error.extensions.code === ErrorCode.OPERATION_LIMIT_EXCEEDED);
-        // Bounded: a client varying `first` on one document cannot grow this without limit.
-        if (byKey.size < 100) verdicts.set(document, byKey.set(key, refused));
-        if (refused.length > 0) setResult(refused);
+        if (cost > maxCost) {
+          throw apiError(
+            ErrorCode.OPERATION_LIMIT_EXCEEDED,
+            `This operation could return about ${cost} rows, more than the limit of ${maxCost}: ask for fewer rows (first/last) or fewer nested connections.`,
+            // Refused like any validation error (400 for GraphQL-over-HTTP clients).
+            { extensions: { cost, maxCost }, httpStatus: 400 },
+          );
+        }
       };
     },
   };

@@ -58,3 +58,24 @@ export function useRequestBodyLimit(maxBytes: number): Plugin {
     },
   };
 }
+
+/** A GET whose `variables` or `extensions` parameter is not JSON is the client's mistake (400), not ours: yoga would fail on it with a 500. */
+export function useUrlParameterCheck(): Plugin {
+  return {
+    onRequest(payload) {
+      if (payload.request.method !== "GET") return;
+      for (const name of ["variables", "extensions"]) {
+        const value = payload.url.searchParams.get(name);
+        if (value === null) continue;
+        try {
+          JSON.parse(value);
+        } catch {
+          payload.endResponse(
+            new Response(apiErrorBody(ErrorCode.BAD_REQUEST, `The ${name} parameter must be JSON.`), { status: 400, headers: { "content-type": "application/json; charset=utf-8" } }),
+          );
+          return;
+        }
+      }
+    },
+  };
+}

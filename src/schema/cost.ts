@@ -1,11 +1,11 @@
 import { PAGE_SIZE } from "./connection.ts";
 
 /**
- * The only arguments a price reads. An operation's cost depends on its variables only through
+ * The only arguments a price reads (`ids`: `nodes(ids:)` in builder.ts). An operation's cost depends on its variables only through
  * these (and @include/@skip), so its verdict is cached per document and their values; a price
  * that reads another argument must add it here.
  */
-export const PRICED_ARGUMENTS: ReadonlySet<string> = new Set(["first", "last"]);
+export const PRICED_ARGUMENTS: ReadonlySet<string> = new Set(["first", "last", "ids"]);
 
 /** A connection returns up to `first` (or `last`, default 20) rows of what is under it. */
 export const connectionCost = (args: { first?: number | null; last?: number | null }) => ({

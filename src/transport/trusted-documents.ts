@@ -5,9 +5,12 @@
  * `documentId` (the GraphQL-over-HTTP persisted documents proposal: "sha256:<hex>" or the bare
  * key) or by Apollo's `extensions.persistedQuery.sha256Hash`, over HTTP and WebSocket alike.
  *
- * Every document is parsed and validated against the schema once, at startup: a manifest with
- * a document this schema cannot run stops the server with the list of what is wrong. Its
- * requests then skip parsing and validation (prices and compiled code are cached per document).
+ * Every document is parsed and validated against the schema at startup: a manifest with a
+ * document this schema cannot run stops the server with the list of what is wrong. A request
+ * then runs the document's text through the same pipeline as any other, so every limit applies
+ * alike on every transport, and yoga's caches (parse and validation per document, compiled code
+ * per document) make the repeat cost small. Handing yoga a parsed document instead was tried:
+ * its placeholder text shares yoga's parse cache with ad hoc text, which anyone could poison.
  * With `only`, ad hoc documents are refused.
  */
 import { createHash } from "node:crypto";
@@ -22,8 +25,8 @@ export interface TrustedDocuments {
   readonly size: number;
   /** Refuse documents sent as text. */
   readonly only: boolean;
-  /** The parsed document with this id (a manifest key, with or without "sha256:"), or undefined. */
-  get(id: string): DocumentNode | undefined;
+  /** The text of the document with this id (a manifest key, with or without "sha256:", any case), or undefined. */
+  get(id: string): string | undefined;
 }
 
 /** No manifest: every id is unknown, every text document welcome. */
@@ -44,35 +47,48 @@ export function loadTrustedDocuments(file: string, schema: GraphQLSchema, { only
   if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest)) {
     throw new TrustedDocumentsError(`The trusted documents manifest ${file} must be a JSON object of document ids to documents (graphql-codegen's persisted-documents.json)`);
   }
-  const documents = new Map<string, DocumentNode>();
+  const documents = new Map<string, string>();
   const problems: string[] = [];
-  for (const [id, source] of Object.entries(manifest)) {
+  for (const [given, source] of Object.entries(manifest)) {
+    const id = keyOf(given);
     if (typeof source !== "string") {
-      problems.push(`${id}: not a document (a string)`);
+      problems.push(`${given}: not a document (a string)`);
+      continue;
+    }
+    if (!/^[\w.-]{1,200}$/.test(id)) {
+      problems.push(`${given}: an id is letters, digits, "_", "." or "-" (optionally after "sha256:")`);
       continue;
     }
     if (/^[0-9a-f]{64}$/.test(id) && createHash("sha256").update(source).digest("hex") !== id) {
-      problems.push(`${id}: the id is not the sha256 of the document`);
+      problems.push(`${given}: the id is not the sha256 of the document`);
+      continue;
+    }
+    if (documents.has(id)) {
+      problems.push(`${given}: listed twice`);
       continue;
     }
     try {
-      const document = parse(source);
+      const document: DocumentNode = parse(source);
       const errors = validate(schema, document);
-      if (errors.length > 0) problems.push(`${id}: ${errors.map((error) => error.message).join("; ")}`);
-      else documents.set(id, document);
+      if (errors.length > 0) problems.push(`${given}: ${errors.map((error) => error.message).join("; ")}`);
+      else documents.set(id, source);
     } catch (error) {
-      problems.push(`${id}: ${error instanceof GraphQLError ? error.message : String(error)}`);
+      problems.push(`${given}: ${error instanceof GraphQLError ? error.message : String(error)}`);
     }
   }
+  if (documents.size === 0 && problems.length === 0) problems.push("no documents: every request would be refused");
   if (problems.length > 0) {
     throw new TrustedDocumentsError(`The trusted documents manifest ${file} has documents this server cannot run:\n${problems.map((line) => `  ${line}`).join("\n")}`);
   }
   return {
     size: documents.size,
     only,
-    get: (id) => documents.get(id.startsWith("sha256:") ? id.slice("sha256:".length) : id),
+    get: (id) => documents.get(keyOf(id)),
   };
 }
+
+/** A manifest key or a requested id, compared without "sha256:" and case. */
+const keyOf = (id: string) => (id.toLowerCase().startsWith("sha256:") ? id.slice("sha256:".length) : id).toLowerCase();
 
 /** The document id a request names, or null. `params`: an HTTP request's parameters or a graphql-ws subscribe payload. */
 export function documentIdOf(params: { readonly documentId?: unknown; readonly extensions?: unknown }): string | null {
@@ -92,10 +108,11 @@ export const adHocRefused = () =>
 export function useTrustedDocuments(documents: TrustedDocuments): Plugin {
   return usePersistedOperations({
     getPersistedOperation: (id) => documents.get(id) ?? null,
-    extractPersistedOperationId: (params) => documentIdOf(params as { documentId?: unknown; extensions?: unknown }),
+    // yoga's URL parser keeps only query, operationName, variables and extensions: a GET's
+    // `documentId` is read from the URL itself.
+    extractPersistedOperationId: (params, request) =>
+      documentIdOf(params as { documentId?: unknown; extensions?: unknown }) ?? (request.method === "GET" ? new URL(request.url).searchParams.get("documentId") : null),
     allowArbitraryOperations: !documents.only,
-    // Validated at startup; the cost limit still prices each request (its verdicts are cached).
-    skipDocumentValidation: true,
     customErrors: {
       notFound: () => unknownDocument(),
       persistedQueryOnly: () => adHocRefused(),

@@ -84,6 +84,16 @@ type EnvelopedArgs = ExecutionArgs & {
 type Extra = { request: IncomingMessage; socket: WebSocket; viewer?: Viewer; expiry?: NodeJS.Timeout };
 type Connection = { readonly subscriptions: Record<string, unknown>; readonly extra: Extra };
 
+/** Errors as a WebSocket client gets them: without the `http` extension, which is for HTTP responses. */
+function withoutHttpDetails<T>(result: T | readonly GraphQLError[]): T | readonly GraphQLError[] {
+  if (!Array.isArray(result)) return result;
+  return (result as readonly GraphQLError[]).map((error) => {
+    if (!error.extensions?.http) return error;
+    const { http: _http, ...extensions } = error.extensions;
+    return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions });
+  });
+}
+
 export function createWebSocketServing({ yoga, verifyToken, origins, trustedDocuments, logger, metrics, options, path }: WebSocketServingDeps): WebSocketServing {
   const { perConnection, perUser, maxUnsentBytesPerSocket, maxUnsentBytesTotal, connectionInitWaitTimeoutMs, keepAliveMs } = options.subscriptions;
   const server = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });
@@ -174,7 +184,8 @@ export function createWebSocketServing({ yoga, verifyToken, origins, trustedDocu
       const { rootValue, shared } = args as EnvelopedArgs;
       return sharedSubscriptions.subscribe(shared.key, () => Promise.resolve(rootValue.subscribe(args)), shared.subscriber) as never;
     },
-    onSubscribe: async (ctx, id, payload) => {
+    // Errors go to the client as graphql-ws messages: HTTP details (`extensions.http`) stay behind.
+    onSubscribe: async (ctx, id, payload) => withoutHttpDetails(await (async () => {
       if (payload.variables && nestedDeeperThan(payload.variables, MAX_VARIABLE_DEPTH)) return [variablesTooDeepError()];
       // Counted with this one (graphql-ws registers an operation before this hook runs).
       if (Object.keys(ctx.subscriptions).length > perConnection) return tooMany("connection", perConnection);
@@ -188,25 +199,30 @@ export function createWebSocketServing({ yoga, verifyToken, origins, trustedDocu
       };
       const initial: WebSocketInitialContext = { origin, requestId: origin.requestId };
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, params: payload, ...initial }) as unknown as Enveloped;
-      let document: DocumentNode;
-      // What identifies the document in a shared group's key: its text, or its trusted id.
+      // A trusted document's text, as if the client had sent it; else the text it sent.
       let source = payload.query;
       const documentId = documentIdOf(payload);
       if (documentId !== null && !payload.query) {
         const trusted = trustedDocuments.get(documentId);
-        if (!trusted) return [unknownDocument()];
-        document = trusted;
-        source = `trusted:${documentId.replace(/^sha256:/, "")}`;
+        if (trusted === undefined) return [unknownDocument()];
+        source = trusted;
       } else if (trustedDocuments.only) {
         return [adHocRefused()];
-      } else {
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : apiError(ErrorCode.GRAPHQL_PARSE_FAILED, "Syntax error in the query.")];
-        }
       }
-      const errors = validate(schema, document);
+      let document: DocumentNode;
+      try {
+        document = parse(source);
+      } catch (error) {
+        return [error instanceof GraphQLError ? error : apiError(ErrorCode.GRAPHQL_PARSE_FAILED, "Syntax error in the query.")];
+      }
+      let errors: readonly GraphQLError[];
+      try {
+        errors = validate(schema, document);
+      } catch (error) {
+        // The cost limit throws its refusal (see plugins/operation-limits.ts).
+        if (error instanceof GraphQLError) return [error];
+        throw error;
+      }
       if (errors.length > 0) return errors;
       const args: EnvelopedArgs = {
         schema,
@@ -226,7 +242,7 @@ export function createWebSocketServing({ yoga, verifyToken, origins, trustedDocu
         },
       };
       return args;
-    },
+    })()),
   };
 
   // A client's protocol violation (an oversized or malformed frame) is the client's doing, not an

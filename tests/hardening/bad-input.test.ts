@@ -127,6 +127,36 @@ describe("bad input", () => {
   expect(await codeOf({}, "One")).toBe("ok");
 });
 
+it("never lets a refusal stick to a document, nor a price for one set of values stand for another", async () => {
+  const send = async (query: string, variables: unknown) => {
+    const response = await sendQuery(query, variables);
+    const body = (await response.json()) as { errors?: { extensions: { code: string } }[] };
+    return `${response.status} ${body.errors?.[0]?.extensions.code ?? "ok"}`;
+  };
+  // Refused first: the document's cached validation must not carry the refusal.
+  const pages = "query Sticky($a: Int, $b: Int) { users(first: $a) { nodes { orders(first: $b) { nodes { items { sku } } } } } }";
+  expect(await send(pages, { a: 100, b: 100 })).toBe("400 OPERATION_LIMIT_EXCEEDED");
+  expect(await send(pages, { a: 1, b: 1 })).toBe("200 ok");
+  expect(await send(pages, { a: 100, b: 100 })).toBe("400 OPERATION_LIMIT_EXCEEDED");
+  // A missing variable takes its default; an explicit null does not.
+  const defaults = "query Defaults($a: Int = 100, $b: Int = 100) { users(first: $a) { nodes { orders(first: $b) { nodes { items { sku } } } } } }";
+  expect(await send(defaults, { a: null, b: null })).toBe("200 ok");
+  expect(await send(defaults, {})).toBe("400 OPERATION_LIMIT_EXCEEDED");
+  // nodes(ids:) is priced by the number of ids.
+  const nodes = "query N($ids: [ID!]!) { nodes(ids: $ids) { id ... on User { orders(first: 100) { nodes { id items { sku } } } } } }";
+  const id = (n: number) => Buffer.from(`User:00000000-0000-7000-8000-${String(n).padStart(12, "0")}`).toString("base64url");
+  expect(await send(nodes, { ids: [id(1)] })).toBe("200 ok");
+  expect(await send(nodes, { ids: Array.from({ length: 100 }, (_, n) => id(n)) })).toBe("400 OPERATION_LIMIT_EXCEEDED");
+});
+
+it("answers a GET whose variables or extensions are not JSON with 400, not 500", async () => {
+  for (const name of ["variables", "extensions"]) {
+    const response = await fetch(`${instance.url}?query=${encodeURIComponent("{ viewer { id } }")}&${name}=%7Bbad`, { headers: { "x-graphql-csrf": "1", authorization: ADMIN_AUTHORIZATION } });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe("BAD_REQUEST");
+  }
+});
+
 it("hides field suggestions in production", async () => {
     const body = await (await sendQuery("{ userz { totalCount } }")).json();
     expect(JSON.stringify(body)).not.toMatch(/Did you mean/);

@@ -74,6 +74,18 @@ describe("over HTTP, with ad hoc documents still allowed", () => {
     }
   });
 
+  it("cannot be poisoned through yoga's parse cache by text shaped like a placeholder", async () => {
+    for (const id of [`sha256:${sha256(USER_BY_ID)}`, sha256(USER_BY_ID)]) await send(api, { query: `__PERSISTED_OPERATION_${id}__` }, "");
+    expect((await send(api, { documentId: `sha256:${sha256(USER_BY_ID)}`, variables: { id: userId } })).body.data).toEqual({ user: { id: userId, email: "trusted@example.com" } });
+    expect((await send(api, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(USER_BY_ID) } }, variables: { id: userId } })).body.errors).toBeUndefined();
+  });
+
+  it("takes documentId from a GET's URL too", async () => {
+    const url = `http://localhost/graphql?documentId=sha256:${sha256(VIEWER)}`;
+    const response = await api.app.yoga.fetch(url, { headers: { "x-graphql-csrf": "1", accept: "application/graphql-response+json" } });
+    expect(await response.json()).toEqual({ data: { viewer: null } });
+  });
+
   it("answers an unknown id with PERSISTED_QUERY_NOT_FOUND, as Apollo clients expect", async () => {
     for (const body of [{ documentId: `sha256:${sha256("query { nope }")}` }, { extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } }]) {
       const { body: answer } = await send(api, body);
@@ -88,6 +100,8 @@ describe("over HTTP, with ad hoc documents still allowed", () => {
     expect((await send(api, { documentId: sha256(PAGES), variables: { n: 5 } })).body.errors).toBeUndefined();
     const bomb = await send(api, { documentId: sha256(PAGES), variables: { n: 100 } });
     expect(bomb.body.errors?.[0]?.extensions.code).toBe("OPERATION_LIMIT_EXCEEDED");
+    // A refusal for one set of values does not stick to the document.
+    expect((await send(api, { documentId: sha256(PAGES), variables: { n: 5 } })).body.errors).toBeUndefined();
   });
 });
 
@@ -136,6 +150,17 @@ describe("the manifest is checked at startup", () => {
     }
     writeFileSync(bad, "[]");
     expect(() => loadTrustedDocuments(bad, schema, { only: false })).toThrow(/must be a JSON object/);
+    writeFileSync(bad, "{}");
+    expect(() => loadTrustedDocuments(bad, schema, { only: true })).toThrow(/no documents/);
+    writeFileSync(bad, JSON.stringify({ [sha256(VIEWER).toUpperCase()]: USER_BY_ID, "a:b": VIEWER }));
+    expect(() => loadTrustedDocuments(bad, schema, { only: false })).toThrow(/the id is not the sha256[\s\S]*a:b: an id is/);
+  });
+
+  it("compares ids without case or a sha256: prefix, in the manifest and in requests", () => {
+    const keyed = join(dir, "prefixed.json");
+    writeFileSync(keyed, JSON.stringify({ [`sha256:${sha256(VIEWER).toUpperCase()}`]: VIEWER }));
+    const documents = loadTrustedDocuments(keyed, schema, { only: false });
+    for (const id of [sha256(VIEWER), `sha256:${sha256(VIEWER)}`, `SHA256:${sha256(VIEWER).toUpperCase()}`]) expect(documents.get(id)).toBe(VIEWER);
   });
 });
 
@@ -167,6 +192,8 @@ describe("over WebSocket", () => {
       expect(second!.orderEvents).toEqual({ type: "ORDER_PLACED" });
       await expect(unknown.waitFor(1, 3000)).rejects.toThrow(/PERSISTED_QUERY_NOT_FOUND/);
       await expect(adHoc.waitFor(1, 3000)).rejects.toThrow(/TRUSTED_DOCUMENTS_ONLY/);
+      // What is for HTTP responses stays out of WebSocket messages.
+      expect(JSON.stringify(adHoc.errors)).not.toContain('"http"');
     } finally {
       await Promise.all([ids, types, unknown, adHoc].map((subscriber) => subscriber.close()));
     }

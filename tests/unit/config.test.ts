@@ -85,3 +85,9 @@ describe("options: each NODE_ENV profile in full", () => {
     expect(resolveOptions({ subscriptions: { perUser: 1, maxStallMs: 5 } }).subscriptions).toMatchObject({ perUser: 1, perConnection: 100, maxStallMs: 5 });
   });
 });
+
+describe("trusted documents configuration", () => {
+  it("refuses only-trusted mode without a manifest, which would otherwise accept everything", () => {
+    expect(errorOf({ TRUSTED_DOCUMENTS_ONLY: "true" })).toMatch(/TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS_FILE/);
+  });
+});

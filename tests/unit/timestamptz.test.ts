@@ -27,6 +27,9 @@ describe("timestamptzToDate", () => {
     expect(timestamptzToDate("2025-01-31 12:00:00.5+02").toISOString()).toBe("2025-01-31T10:00:00.500Z");
     expect(timestamptzToDate("2025-01-31 12:00:00-05:30").toISOString()).toBe("2025-01-31T17:30:00.000Z");
     expect(timestamptzToDate("0999-01-31 12:00:00+00").toISOString()).toBe("0999-01-31T12:00:00.000Z");
+    // A historical offset with seconds (Europe/Amsterdam before 1937).
+    expect(timestamptzToDate("1937-06-01 13:19:32+01:19:32").toISOString()).toBe("1937-06-01T12:00:00.000Z");
+    expect(timestamptzToDate("1900-01-01 00:19:32.000001+00:19:32").toISOString()).toBe("1900-01-01T00:00:00.000Z");
     const now = new Date();
     expect(timestamptzToDate(now)).toBe(now);
   });

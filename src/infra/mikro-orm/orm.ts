@@ -71,7 +71,9 @@ export function ormConfig(options: OrmOptions): Options {
       connectionTimeoutMillis: options.connectTimeoutMs ?? SERVER_DEFAULTS.connectTimeoutMs,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
-      options: "-c client_connection_check_interval=1000",
+      // UTC sessions whatever the database's TimeZone: timestamps arrive as "…+00", the form
+      // infra/postgres/timestamptz.ts reads fast (and cursors carry).
+      options: "-c client_connection_check_interval=1000 -c timezone=UTC",
       Client: guardedClient({ statementTimeoutMs: options.statementTimeoutMs, graceMs: NOT_ANSWERING_GRACE_MS }),
       onPoolCreated: (pool: Pool) => {
         guardPool(pool);

@@ -20,6 +20,13 @@ export function timestamptzToDate(value: string | Date): Date {
     if (!Number.isNaN(time) && digit(0) > 0) return new Date(time);
   }
   let iso = value.charCodeAt(10) === 32 ? `${value.slice(0, 10)}T${value.slice(11)}` : value;
+  // Offsets with seconds ("+00:19:32", historical zones) are not ISO: apply them by hand.
+  const withSeconds = /([+-])(\d{2}):(\d{2}):(\d{2})$/.exec(iso);
+  if (withSeconds) {
+    const [suffix, sign, hours, minutes, seconds] = withSeconds as unknown as [string, string, string, string, string];
+    const offsetMs = (Number(hours) * 3600 + Number(minutes) * 60 + Number(seconds)) * 1000 * (sign === "-" ? -1 : 1);
+    return new Date(new Date(`${iso.slice(0, -suffix.length)}Z`).getTime() - offsetMs);
+  }
   const sign = iso.charCodeAt(iso.length - 3);
   if (sign === 43 || sign === 45) iso += ":00"; // "+00" → "+00:00"
   return new Date(iso);
