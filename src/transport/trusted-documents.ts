@@ -21,8 +21,6 @@ import type { Plugin } from "graphql-yoga";
 import { apiError, ErrorCode } from "../error-codes.ts";
 
 export interface TrustedDocuments {
-  /** How many the manifest holds. */
-  readonly size: number;
   /** Refuse documents sent as text. */
   readonly only: boolean;
   /** The text of the document with this id (a manifest key, with or without "sha256:", any case), or undefined. */
@@ -30,7 +28,7 @@ export interface TrustedDocuments {
 }
 
 /** No manifest: every id is unknown, every text document welcome. */
-export const NO_TRUSTED_DOCUMENTS: TrustedDocuments = { size: 0, only: false, get: () => undefined };
+export const NO_TRUSTED_DOCUMENTS: TrustedDocuments = { only: false, get: () => undefined };
 
 export class TrustedDocumentsError extends Error {
   override readonly name = "TrustedDocumentsError";
@@ -76,12 +74,11 @@ export function loadTrustedDocuments(file: string, schema: GraphQLSchema, { only
       problems.push(`${given}: ${error instanceof GraphQLError ? error.message : String(error)}`);
     }
   }
-  if (documents.size === 0 && problems.length === 0) problems.push("no documents: every request would be refused");
+  if (documents.size === 0 && problems.length === 0) problems.push("it holds no documents (an empty manifest is a mistake: with only-trusted mode every request would be refused)");
   if (problems.length > 0) {
     throw new TrustedDocumentsError(`The trusted documents manifest ${file} has documents this server cannot run:\n${problems.map((line) => `  ${line}`).join("\n")}`);
   }
   return {
-    size: documents.size,
     only,
     get: (id) => documents.get(keyOf(id)),
   };

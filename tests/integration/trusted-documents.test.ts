@@ -151,7 +151,7 @@ describe("the manifest is checked at startup", () => {
     writeFileSync(bad, "[]");
     expect(() => loadTrustedDocuments(bad, schema, { only: false })).toThrow(/must be a JSON object/);
     writeFileSync(bad, "{}");
-    expect(() => loadTrustedDocuments(bad, schema, { only: true })).toThrow(/no documents/);
+    expect(() => loadTrustedDocuments(bad, schema, { only: true })).toThrow(/holds no documents/);
     writeFileSync(bad, JSON.stringify({ [sha256(VIEWER).toUpperCase()]: USER_BY_ID, "a:b": VIEWER }));
     expect(() => loadTrustedDocuments(bad, schema, { only: false })).toThrow(/the id is not the sha256[\s\S]*a:b: an id is/);
   });
