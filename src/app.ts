@@ -38,6 +38,8 @@ import { useRequestBodyLimit, useUrlParameterCheck, useVariableDepthLimit } from
 import { schema } from "./schema/index.ts";
 import { createRequestOrigins, fetchHeaders, requestIdFrom, viewerOfHeader } from "./transport/request-origin.ts";
 import { loadTrustedDocuments, NO_TRUSTED_DOCUMENTS, useTrustedDocuments } from "./transport/trusted-documents.ts";
+import { createServerSentEvents, type ServerSentEvents } from "./transport/server-sent-events.ts";
+import { createSubscriptionCensus } from "./transport/subscription-census.ts";
 import { createWebSocketServing, type WebSocketInitialContext, type WebSocketServing } from "./transport/websocket.ts";
 
 export interface AppDeps {
@@ -69,6 +71,8 @@ export interface App {
   readonly metrics: Metrics;
   /** graphql-ws on a WebSocketServer without a port: route HTTP upgrades to it. */
   readonly websockets: WebSocketServing;
+  /** Subscriptions over HTTP (server-sent events): closed with the instance. */
+  readonly serverSentEvents: ServerSentEvents;
 }
 
 export const GRAPHQL_PATH = "/graphql";
@@ -93,6 +97,8 @@ export function createApp(deps: AppDeps): App {
     rateLimiter: deps.rateLimiter ?? createRateLimiter(options.rateLimits, { keyPrefix: options.channelPrefix }),
   });
   const origins = createRequestOrigins(options);
+  const census = createSubscriptionCensus();
+  const serverSentEvents = createServerSentEvents({ census, perUser: options.subscriptions.perUser, metrics });
   const trustedDocuments = options.trustedDocuments.file
     ? loadTrustedDocuments(options.trustedDocuments.file, schema, options.trustedDocuments)
     : NO_TRUSTED_DOCUMENTS;
@@ -141,7 +147,8 @@ export function createApp(deps: AppDeps): App {
       const verified = await viewerOfHeader(deps.verifyToken, request.headers.get("authorization"));
       return createContext({
         ...origins.originOf(fetchHeaders(request), initial.req?.socket?.remoteAddress, requestIdOf(request)),
-        ...(verified ? { viewer: verified.viewer } : {}),
+        ...(verified ? { viewer: verified.viewer, tokenExpiresAt: verified.expiresAt } : {}),
+        onSlowSubscriber: () => serverSentEvents.tooSlow(request),
       });
     },
     plugins: [
@@ -183,14 +190,16 @@ export function createApp(deps: AppDeps): App {
         isQuery: (args) => isQuery(args.document, args.operationName),
         graphqlPath: GRAPHQL_PATH,
       }),
+      // Subscriptions over HTTP: limits, token expiry, slow subscribers, shutdown.
+      serverSentEvents.plugin,
       // Masking first, so the operation log and metrics record the codes clients get.
       useErrorMasking(logger),
       useObservability(logger, metrics),
     ],
   });
 
-  const websockets = createWebSocketServing({ yoga, verifyToken: deps.verifyToken, origins, trustedDocuments, logger, metrics, options, path: GRAPHQL_PATH });
-  return { yoga, metrics, websockets };
+  const websockets = createWebSocketServing({ yoga, verifyToken: deps.verifyToken, origins, trustedDocuments, logger, metrics, census, options, path: GRAPHQL_PATH });
+  return { yoga, metrics, websockets, serverSentEvents };
 }
 
 /**

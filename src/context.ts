@@ -30,10 +30,12 @@ export interface Context {
   readonly traceparent?: string;
   /** Who is calling, from a verified token (anonymous without one). */
   readonly viewer: Viewer;
-  /** How the operation arrived: subscriptions are served over WebSocket only. */
+  /** How the operation arrived (a subscription over HTTP is a server-sent event stream). */
   readonly transport: "http" | "websocket";
   /** Tells the transport a subscriber stopped taking events. */
   readonly onSlowSubscriber?: () => void;
+  /** When the caller's token expires (ms since the epoch); a subscription over HTTP ends then. */
+  readonly tokenExpiresAt?: number;
   /** Counts a rate-limited action against the caller; throws `RateLimitedError` over the limit. */
   readonly rateLimit: (action: RateLimitedAction) => Promise<void>;
   readonly services: Services;
@@ -63,6 +65,8 @@ export interface OperationOrigin {
   readonly transport?: "http" | "websocket";
   /** Called when one of this connection's subscribers stops taking events (the transport closes it). */
   readonly onSlowSubscriber?: () => void;
+  /** When the caller's token expires (ms since the epoch). */
+  readonly tokenExpiresAt?: number;
 }
 
 export function createContextFactory({ orm, clock, newId, events, rateLimiter }: ContextDeps) {
@@ -92,7 +96,7 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
     return { services, loaders };
   };
 
-  return ({ requestId, metadata = {}, viewer = ANONYMOUS, clientAddress = "unknown", transport = "http", onSlowSubscriber }: OperationOrigin): Context => {
+  return ({ requestId, metadata = {}, viewer = ANONYMOUS, clientAddress = "unknown", transport = "http", onSlowSubscriber, tokenExpiresAt }: OperationOrigin): Context => {
     // Wired on first use, and again on first use after `renew()` (fresh loaders, so a
     // subscription event sees rows as they are now); an operation that never touches the
     // database wires nothing.
@@ -115,6 +119,7 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
       viewer,
       transport,
       onSlowSubscriber,
+      tokenExpiresAt,
       services,
       loaders,
       renew() {

@@ -33,6 +33,8 @@ export const ErrorCode = {
   RATE_LIMITED: "RATE_LIMITED",
   /** Over the subscriptions allowed per connection or per user; `limit` says how many. */
   TOO_MANY_SUBSCRIPTIONS: "TOO_MANY_SUBSCRIPTIONS",
+  /** A subscription's client stopped taking events; it resumes with `after:` and loses nothing. */
+  SUBSCRIBER_TOO_SLOW: "SUBSCRIBER_TOO_SLOW",
   /** `after:` names an event older than the retention period. */
   RESUME_POINT_EXPIRED: "RESUME_POINT_EXPIRED",
   /** The database is unreachable or the server is at capacity; nothing was done. Retry after `retryAfterSeconds`. */

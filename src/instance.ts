@@ -216,6 +216,7 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
         // Stop accepting without cutting idle keep-alive connections yet (http.Server#close
         // would): a client may be sending its next request on one right now.
         const listenerClosed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+        app.serverSentEvents.close();
         await app.websockets.close();
         // In-flight requests finish (their responses close their connections); connections idle
         // for a moment are closed; whatever is left when time runs out is cut.

@@ -2,7 +2,6 @@ import { map, pipe } from "graphql-yoga";
 import { ORDER_EVENT_TYPES, USER_EVENT_TYPES, type DomainEvent, type OrderEvent, type UserEvent } from "../domain/events/domain-event.ts";
 import type { EventQuery } from "../domain/events/event-feed.ts";
 import type { Context } from "../context.ts";
-import { apiError, ErrorCode } from "../error-codes.ts";
 import { builder } from "./builder.ts";
 import { decodeGlobalIdOf } from "./global-id.ts";
 import { OrderRef, OrderStatusEnum } from "./order.ts";
@@ -61,10 +60,6 @@ const UserEventRef = builder.objectRef<UserEvent>("UserEvent").implement({
  * and fork), not a cache.
  */
 async function subscribe<E extends DomainEvent>(context: Context, requested: EventQuery): Promise<AsyncIterable<E>> {
-  if (context.transport !== "websocket") {
-    // Over HTTP (server-sent events) a subscription would outlive its token unchecked.
-    throw apiError(ErrorCode.BAD_REQUEST, "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.");
-  }
   const events = await context.services.events.subscribe({ ...requested, onTooSlow: context.onSlowSubscriber });
   return pipe(
     events,

@@ -27,6 +27,7 @@ import { MAX_VARIABLE_DEPTH, nestedDeeperThan, variablesTooDeepError } from "../
 import { nodeHeaders, viewerOfHeader, type RequestOrigins } from "./request-origin.ts";
 import { adHocRefused, documentIdOf, unknownDocument, type TrustedDocuments } from "./trusted-documents.ts";
 import { createSharedSubscriptions, groupKeyOf, type SharedSubscriber } from "./shared-subscriptions.ts";
+import { callerOf, tooManySubscriptions, type SubscriptionCensus } from "./subscription-census.ts";
 
 /** WebSocket close codes of RFC 6455 that graphql-ws's `CloseCode` does not name. */
 export const WebSocketCloseCode = {
@@ -45,6 +46,8 @@ export interface WebSocketServingDeps {
   readonly trustedDocuments: TrustedDocuments;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Every transport's subscriptions per caller, for the per-user limit. */
+  readonly census: SubscriptionCensus;
   readonly options: Pick<Options, "subscriptions" | "maxBodyBytes">;
   /** The path served; an upgrade to any other is answered 404. */
   readonly path: string;
@@ -94,7 +97,7 @@ function withoutHttpDetails<T>(result: T | readonly GraphQLError[]): T | readonl
   });
 }
 
-export function createWebSocketServing({ yoga, verifyToken, origins, trustedDocuments, logger, metrics, options, path }: WebSocketServingDeps): WebSocketServing {
+export function createWebSocketServing({ yoga, verifyToken, origins, trustedDocuments, logger, metrics, census, options, path }: WebSocketServingDeps): WebSocketServing {
   const { perConnection, perUser, maxUnsentBytesPerSocket, maxUnsentBytesTotal, connectionInitWaitTimeoutMs, keepAliveMs } = options.subscriptions;
   const server = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });
   const sharedSubscriptions = createSharedSubscriptions({
@@ -104,19 +107,14 @@ export function createWebSocketServing({ yoga, verifyToken, origins, trustedDocu
 
   /** Each signed-in caller's open connections on this instance, for the per-user limit. */
   const connectionsByCaller = new Map<string, Set<Connection>>();
-  const callerOf = (viewer: Viewer) => (viewer.kind === "anonymous" ? "anonymous" : `${viewer.kind}:${viewer.userId ?? "-"}`);
-  const operationsOf = (connections: Iterable<Connection>) => {
+  const removeFromCensus = census.addSource((caller) => {
     let count = 0;
-    for (const connection of connections) count += Object.keys(connection.subscriptions).length;
+    for (const connection of connectionsByCaller.get(caller) ?? []) count += Object.keys(connection.subscriptions).length;
     return count;
-  };
+  });
   const tooMany = (limit: "connection" | "user", max: number) => {
     metrics.refusedSubscriptions.inc({ limit });
-    return [
-      apiError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `Too many subscriptions: at most ${max} per ${limit} at once. Complete one first.`, {
-        extensions: { limit: max },
-      }),
-    ];
+    return [tooManySubscriptions(limit, max)];
   };
 
   /** A subscriber that stopped taking events: its connection closes (1013, try again later) so it resumes with `after:`. */
@@ -190,7 +188,7 @@ export function createWebSocketServing({ yoga, verifyToken, origins, trustedDocu
       // Counted with this one (graphql-ws registers an operation before this hook runs).
       if (Object.keys(ctx.subscriptions).length > perConnection) return tooMany("connection", perConnection);
       const viewer = ctx.extra.viewer!;
-      if (operationsOf(connectionsByCaller.get(callerOf(viewer)) ?? []) > perUser) return tooMany("user", perUser);
+      if (census.count(callerOf(viewer)) > perUser) return tooMany("user", perUser);
       const origin: OperationOrigin = {
         ...origins.originOf(nodeHeaders(ctx.extra.request), ctx.extra.request.socket.remoteAddress, randomUUID()),
         viewer,
@@ -272,6 +270,7 @@ export function createWebSocketServing({ yoga, verifyToken, origins, trustedDocu
     },
     async close() {
       clearInterval(unsentWatch);
+      removeFromCensus();
       for (const client of server.clients) client.close(WebSocketCloseCode.GoingAway, "Server shutting down");
       await disposable.dispose();
     },

@@ -1,0 +1,188 @@
+/**
+ * Subscriptions over server-sent events: GraphQL over SSE in its "distinct connections" mode,
+ * one subscription per HTTP request, as the `graphql-sse` client sends it (a POST, or a GET, to
+ * /graphql with `accept: text/event-stream`). yoga speaks the protocol: it answers such a
+ * subscription with `event: next` / `event: complete` messages and a keep-alive comment every
+ * 12 s, pulling each event only when the response has drained (backpressure). What is
+ * ordergraph's own lives here, and holds the same rules as WebSocket (transport/websocket.ts):
+ *
+ * - The per-user limit counts these streams and WebSocket subscriptions together
+ *   (subscription-census.ts). There is no per-connection limit: a stream is one subscription.
+ * - A stream ends when the token it was opened with expires: its last message is a result whose
+ *   error has code UNAUTHENTICATED, then `complete`. The client signs in again and resubscribes
+ *   with `after:` the last event id it received, and misses nothing.
+ * - A subscriber that stops reading holds no more than the event feed's bounded backlog; when it
+ *   has taken nothing for `maxStallMs` its stream ends with SUBSCRIBER_TOO_SLOW (WebSocket closes
+ *   with 1013 instead). It resumes with `after:`.
+ * - When the instance shuts down every stream ends with SERVICE_UNAVAILABLE, so the client
+ *   resubscribes (to another instance) with `after:`.
+ * - Responses tell proxies not to buffer the stream (`x-accel-buffering: no`, and yoga's
+ *   `cache-control: no-cache`).
+ */
+import { Repeater } from "@repeaterjs/repeater";
+import type { ExecutionResult, GraphQLError } from "graphql";
+import type { Plugin } from "graphql-yoga";
+import type { Context } from "../context.ts";
+import { apiError, ErrorCode } from "../error-codes.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import { callerOf, tooManySubscriptions, type SubscriptionCensus } from "./subscription-census.ts";
+
+export interface ServerSentEventsDeps {
+  /** Every transport's subscriptions per caller. */
+  readonly census: SubscriptionCensus;
+  /** Subscriptions one caller may have open on this instance, over every transport. */
+  readonly perUser: number;
+  readonly metrics: Metrics;
+}
+
+/** Why a stream is ended by the server: its last message says so. */
+type Ending = "expired" | "tooSlow" | "shuttingDown";
+
+const LAST_MESSAGE: Record<Ending, () => GraphQLError> = {
+  expired: () =>
+    apiError(ErrorCode.UNAUTHENTICATED, "Your token expired: sign in again and resubscribe with after: the last event id you received.", {
+      extensions: { reason: "TOKEN_EXPIRED" },
+    }),
+  tooSlow: () => apiError(ErrorCode.SUBSCRIBER_TOO_SLOW, "This subscription stopped taking events; resubscribe with after: the last event id you received."),
+  shuttingDown: () =>
+    apiError(ErrorCode.SERVICE_UNAVAILABLE, "The server is shutting down; resubscribe with after: the last event id you received.", {
+      extensions: { retryAfterSeconds: 1 },
+    }),
+};
+
+interface Stream {
+  end(why: Ending): void;
+}
+
+export interface ServerSentEvents {
+  /** The yoga plugin that serves subscriptions over HTTP. */
+  readonly plugin: Plugin;
+  /** Ends the subscription `request` carries: it stopped taking events (the event feed says so). */
+  tooSlow(request: Request): void;
+  /** Ends every stream (SERVICE_UNAVAILABLE) and refuses new ones: the instance is stopping. */
+  close(): void;
+  /** Streams open now. */
+  readonly open: number;
+}
+
+export function createServerSentEvents({ census, perUser, metrics }: ServerSentEventsDeps): ServerSentEvents {
+  const streams = new Map<Request, Stream>();
+  const perCaller = new Map<string, number>();
+  census.addSource((caller) => perCaller.get(caller) ?? 0);
+  let closed = false;
+
+  const refusal = (): ExecutionResult | undefined => {
+    if (closed) return { errors: [LAST_MESSAGE.shuttingDown()] };
+    return undefined;
+  };
+
+  const plugin: Plugin = {
+    onResponse({ response }) {
+      if (response.headers.get("content-type")?.startsWith("text/event-stream")) response.headers.set("x-accel-buffering", "no");
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as unknown as Context & { request?: Request };
+      const request = context.request;
+      // WebSocket subscriptions are the WebSocket transport's; only HTTP requests are streams.
+      if (context.transport !== "http" || !request) return;
+      const caller = callerOf(context.viewer);
+      // Refused before the subscription starts (and before it touches the database).
+      const refused = refusal() ?? overLimit(caller);
+      if (refused) {
+        setResultAndStopExecution(refused);
+        return;
+      }
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (!isAsyncIterable(result)) return; // it did not start: one result, nothing to hold
+          // Counted from here to the stream's end; checked again, as other streams of the same
+          // caller may have started while this one was subscribing.
+          const again = refusal() ?? overLimit(caller);
+          if (again) {
+            void result[Symbol.asyncIterator]().return?.();
+            setResult(again);
+            return;
+          }
+          setResult(heldStream(request, caller, result, context.tokenExpiresAt));
+        },
+      };
+    },
+  };
+
+  function overLimit(caller: string): ExecutionResult | undefined {
+    if (census.count(caller) < perUser) return undefined;
+    metrics.refusedSubscriptions.inc({ limit: "user" });
+    return { errors: [tooManySubscriptions("user", perUser)] };
+  }
+
+  /** The subscription's results as the client gets them: ended by the server with a last message when it must. */
+  function heldStream(request: Request, caller: string, source: AsyncIterable<ExecutionResult>, expiresAt: number | undefined) {
+    return new Repeater<ExecutionResult>(async (push, stop) => {
+      const iterator = source[Symbol.asyncIterator]();
+      let expiry: NodeJS.Timeout | undefined;
+      const stream: Stream = {
+        end(why) {
+          if (streams.get(request) !== stream) return;
+          forget();
+          void push({ errors: [LAST_MESSAGE[why]()] });
+          stop();
+        },
+      };
+      const forget = () => {
+        if (streams.get(request) !== stream) return;
+        streams.delete(request);
+        clearTimeout(expiry);
+        const left = (perCaller.get(caller) ?? 1) - 1;
+        if (left > 0) perCaller.set(caller, left);
+        else perCaller.delete(caller);
+        metrics.subscriptions.dec();
+      };
+      streams.set(request, stream);
+      perCaller.set(caller, (perCaller.get(caller) ?? 0) + 1);
+      metrics.subscriptions.inc();
+      // Timers hold at most 2^31-1 ms (~24.8 days): longer-lived tokens re-arm until due.
+      const endWhenExpired = () => {
+        const remaining = (expiresAt ?? Infinity) - Date.now();
+        if (remaining <= 0) stream.end("expired");
+        else if (Number.isFinite(remaining)) expiry = setTimeout(endWhenExpired, Math.min(remaining, 2 ** 31 - 1));
+      };
+      endWhenExpired();
+
+      // Events are taken one at a time, each after the client took the one before.
+      void (async () => {
+        try {
+          for (;;) {
+            const step = await Promise.race([iterator.next(), stop.then(() => ({ done: true as const, value: undefined }))]);
+            if (step.done) break;
+            await push(step.value);
+          }
+          stop();
+        } catch (error) {
+          stop(error);
+        }
+      })();
+      await stop;
+      forget();
+      await iterator.return?.();
+    });
+  }
+
+  return {
+    plugin,
+    tooSlow(request) {
+      const stream = streams.get(request);
+      if (!stream) return;
+      metrics.slowSubscribers.inc();
+      stream.end("tooSlow");
+    },
+    close() {
+      closed = true;
+      for (const stream of [...streams.values()]) stream.end("shuttingDown");
+    },
+    get open() {
+      return streams.size;
+    },
+  };
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> => typeof value === "object" && value !== null && Symbol.asyncIterator in value;
