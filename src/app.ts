@@ -9,11 +9,12 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { useGraphQlJit } from "@envelop/graphql-jit";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { OperationTypeNode, type DocumentNode } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { createContextFactory, type Context } from "./context.ts";
-import { operationsOf, selectedOperation } from "./documents.ts";
+import { operationsOf, selectedOperation, usesIncrementalDelivery } from "./documents.ts";
 import { createEventFeed } from "./domain/events/event-feed.ts";
 import type { EventBus } from "./domain/events/event-ports.ts";
 import { systemClock, type Clock } from "./domain/shared/clock.ts";
@@ -177,7 +178,9 @@ export function createApp(deps: AppDeps): App {
       // one (a GET, a form post) must carry this header, which a cross-site page cannot add.
       useCSRFPrevention({ requestHeaders: ["x-graphql-csrf", "graphql-preflight"] }),
       ...(options.introspection ? [] : [useDisableIntrospection()]),
-      ...useOperationLimits(options.limits),
+      // @defer and @stream over multipart/mixed and server-sent events (the schema declares them).
+      useDeferStream(),
+      ...useOperationLimits(options.limits, (type, price) => metrics.operationCost.observe({ type }, price)),
       useAnonymousGate(),
       useNulGuard(),
       // Compiled execution for queries (the hot read path): each distinct query is compiled once
@@ -204,10 +207,11 @@ export function createApp(deps: AppDeps): App {
 
 /**
  * Whether to compile: queries only, and only documents with a single operation, because the
- * compiled-query cache is keyed by document, not by the operation picked from it.
+ * compiled-query cache is keyed by document, not by the operation picked from it; and none that
+ * asks for incremental delivery, which graphql-jit does not implement (yoga's executor does).
  */
 const isCompilable = (document: DocumentNode, operationName: string | null | undefined) =>
-  operationsOf(document).length === 1 && isQuery(document, operationName);
+  operationsOf(document).length === 1 && isQuery(document, operationName) && !usesIncrementalDelivery(document);
 
 /** Whether the operation the request picks is a query. */
 const isQuery = (document: DocumentNode, operationName: string | null | undefined) =>

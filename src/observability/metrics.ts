@@ -37,10 +37,17 @@ export function createMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const subscriptions = new Gauge({ name: "graphql_active_subscriptions", help: "Subscriptions currently running.", registers: [registry] });
+  const operationCost = new Histogram({
+    name: "graphql_operation_cost",
+    help: "What operations were priced at by the cost limit (rows they could return), by type; refused ones included.",
+    labelNames: ["type"] as const,
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000],
+    registers: [registry],
+  });
+  const subscriptions = new Gauge({ name: "graphql_active_subscriptions", help: "Subscriptions currently running (WebSocket and server-sent events).", registers: [registry] });
   const slowSubscribers = new Counter({
     name: "graphql_slow_subscribers_closed_total",
-    help: "WebSocket connections closed (1013) because a subscriber stopped taking events.",
+    help: "Subscribers ended because they stopped taking events (WebSocket: closed with 1013; server-sent events: SUBSCRIBER_TOO_SLOW).",
     registers: [registry],
   });
   const refusedSubscriptions = new Counter({
@@ -102,6 +109,7 @@ export function createMetrics() {
     registry,
     operations,
     operationDuration,
+    operationCost,
     subscriptions,
     slowSubscribers,
     refusedSubscriptions,

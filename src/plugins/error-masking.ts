@@ -2,7 +2,8 @@
  * Expected errors (a GraphQLError raised on purpose, with a code) pass through; anything else a
  * resolver throws is logged with the request id and replaced by "Unexpected error." with that
  * id in `extensions`, so no message, stack trace, SQL or constraint name reaches a client.
- * Covers queries, mutations, subscription start-up and every subscription event.
+ * Covers queries, mutations, every payload of a deferred or streamed query, subscription
+ * start-up and every subscription event.
  */
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
@@ -34,8 +35,22 @@ export function useErrorMasking(logger: Logger): Plugin<Context> {
       const { requestId } = args.contextValue;
       return {
         onExecuteDone({ result, setResult }) {
-          if (!("errors" in result) || !result.errors?.length) return;
-          setResult({ ...result, errors: mask(requestId, result.errors as readonly GraphQLError[]) });
+          if (!isAsyncIterable(result)) {
+            if (result.errors?.length) setResult({ ...result, errors: mask(requestId, result.errors as readonly GraphQLError[]) });
+            return;
+          }
+          // Incremental delivery (@defer/@stream): each payload, and each deferred part in it.
+          return {
+            onNext({ result: payload, setResult: setPayload }) {
+              const { errors, incremental } = payload as IncrementalPayload;
+              if (!errors?.length && !incremental?.some((part) => part.errors?.length)) return;
+              setPayload({
+                ...payload,
+                ...(errors?.length ? { errors: mask(requestId, errors) } : {}),
+                ...(incremental ? { incremental: incremental.map((part) => (part.errors?.length ? { ...part, errors: mask(requestId, part.errors) } : part)) } : {}),
+              });
+            },
+          };
         },
       };
     },
@@ -68,6 +83,9 @@ export function isOriginalGraphQLError(error: unknown): boolean {
   if (!(error instanceof GraphQLError)) return false;
   return error.originalError == null || isOriginalGraphQLError(error.originalError);
 }
+
+/** A payload of incremental delivery: the initial result, then parts with their own errors. */
+type IncrementalPayload = { errors?: readonly GraphQLError[]; incremental?: ReadonlyArray<{ errors?: readonly GraphQLError[] }> };
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === "object" && value !== null && Symbol.asyncIterator in value;

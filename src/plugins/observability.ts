@@ -88,8 +88,23 @@ export function useObservability(logger: Logger, metrics: Metrics): Plugin<Conte
       const type = operationTypeOf(args.document as DocumentNode, args.operationName as string | null | undefined);
       return {
         onExecuteDone({ result }) {
-          const errors = "errors" in result ? (result.errors as readonly GraphQLError[] | undefined) : undefined;
-          record({ requestId: args.contextValue.requestId, traceparent: args.contextValue.traceparent, operation, type, startedAt, outcome: errors?.length ? "error" : "ok", errors });
+          const done = (errors: readonly GraphQLError[]) =>
+            record({ requestId: args.contextValue.requestId, traceparent: args.contextValue.traceparent, operation, type, startedAt, outcome: errors.length ? "error" : "ok", errors });
+          if (!(Symbol.asyncIterator in result)) {
+            done((result.errors as readonly GraphQLError[] | undefined) ?? []);
+            return;
+          }
+          // Incremental delivery: one line when the last payload has gone, with every part's errors.
+          const errors: GraphQLError[] = [];
+          return {
+            onNext({ result: payload }) {
+              const { errors: top, incremental } = payload as { errors?: readonly GraphQLError[]; incremental?: ReadonlyArray<{ errors?: readonly GraphQLError[] }> };
+              errors.push(...(top ?? []), ...(incremental ?? []).flatMap((part) => part.errors ?? []));
+            },
+            onEnd() {
+              done(errors);
+            },
+          };
         },
       };
     },

@@ -7,8 +7,9 @@
  */
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createComplexityRule } from "@pothos/plugin-complexity";
-import { GraphQLError, Kind, validate, visit, type ASTNode, type DocumentNode, type GraphQLSchema, type ValidationContext } from "graphql";
+import { GraphQLError, Kind, validate, visit, type ASTNode, type DocumentNode, type GraphQLSchema, type OperationTypeNode, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { selectedOperation } from "../documents.ts";
 import type { Options } from "../options.ts";
 import { PRICED_ARGUMENTS } from "../schema/cost.ts";
 import { apiError, ErrorCode } from "../error-codes.ts";
@@ -16,10 +17,13 @@ import { apiError, ErrorCode } from "../error-codes.ts";
 /** Depth, alias, token, directive and cost limits, each declared with its default in options.ts. */
 export type OperationLimits = Options["limits"];
 
+/** Called with every price the cost limit computes (for the cost histogram), refused operations included. */
+export type PriceObserver = (type: OperationTypeNode | "unknown", price: number) => void;
+
 const coded = (error: GraphQLError) =>
   apiError(ErrorCode.OPERATION_LIMIT_EXCEEDED, error.message.replace(/^Syntax Error: /, ""), { nodes: error.nodes });
 
-export function useOperationLimits(limits: OperationLimits): Plugin[] {
+export function useOperationLimits(limits: OperationLimits, observePrice: PriceObserver = () => {}): Plugin[] {
   // Report a coded error instead of armor's plain one; validation then fails with 400.
   const reject = { propagateOnRejection: false, onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(coded(error))] };
   return [
@@ -32,7 +36,7 @@ export function useOperationLimits(limits: OperationLimits): Plugin[] {
       costLimit: { enabled: false },
       blockFieldSuggestion: { enabled: limits.blockFieldSuggestions },
     }),
-    useCostLimit(limits.maxCost),
+    useCostLimit(limits.maxCost, observePrice),
     useParseErrorCodes(),
   ];
 }
@@ -43,8 +47,23 @@ export function useOperationLimits(limits: OperationLimits): Plugin[] {
  * A refusal is thrown, never set as the validation result: yoga caches validation results per
  * document, whatever the variables, and a refusal for one set of values must not stick to the
  * document.
+ *
+ * Every result of an operation it let through says what it was priced at and the limit, as
+ * `extensions.cost: { price, limit }` (a deferred query's first payload, every subscription
+ * event), so client teams see how close they are before they are refused.
  */
-function useCostLimit(maxCost: number): Plugin {
+function useCostLimit(maxCost: number, observePrice: PriceObserver): Plugin {
+  // The price of the request being run, by its parameters (one object per request and per
+  // WebSocket operation, shared by validation and execution).
+  const priceOfRequest = new WeakMap<object, number>();
+  const withCost = <R extends { extensions?: Record<string, unknown> }>(result: R, price: number): R => ({
+    ...result,
+    extensions: { ...result.extensions, cost: { price, limit: maxCost } },
+  });
+  const priceOf = (context: unknown) => {
+    const params = (context as { params?: object } | undefined)?.params;
+    return params ? priceOfRequest.get(params) : undefined;
+  };
   // A price depends on the variables only through the priced arguments and @include/@skip: it
   // is kept per parsed document, operation and those values (a missing variable, which takes
   // its default, is told apart from an explicit null).
@@ -76,6 +95,9 @@ function useCostLimit(maxCost: number): Plugin {
           // Bounded: a client varying `first` on one document cannot grow this without limit.
           if (byKey.size < 100) prices.set(document, byKey.set(key, cost));
         }
+        observePrice(selectedOperation(document, request?.operationName)?.operation ?? "unknown", cost);
+        const { params: requestParams } = context as { params?: object };
+        if (requestParams) priceOfRequest.set(requestParams, cost);
         if (cost > maxCost) {
           throw apiError(
             ErrorCode.OPERATION_LIMIT_EXCEEDED,
@@ -86,8 +108,48 @@ function useCostLimit(maxCost: number): Plugin {
         }
       };
     },
+    onExecute({ args }) {
+      const price = priceOf(args.contextValue);
+      if (price === undefined) return;
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (!isAsyncIterable(result)) {
+            setResult(withCost(result, price));
+            return;
+          }
+          // Incremental delivery: the first payload carries it.
+          let first = true;
+          return {
+            onNext({ result: payload, setResult: setPayload }) {
+              if (!first) return;
+              first = false;
+              setPayload(withCost(payload, price));
+            },
+          };
+        },
+      };
+    },
+    onSubscribe({ args }) {
+      const price = priceOf(args.contextValue);
+      if (price === undefined) return;
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (!isAsyncIterable(result)) {
+            setResult(withCost(result, price));
+            return;
+          }
+          return {
+            onNext({ result: event, setResult: setEvent }) {
+              setEvent(withCost(event, price));
+            },
+          };
+        },
+      };
+    },
   };
 }
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 
 /** The variables a document's price can depend on: those inside priced arguments and @include/@skip. */
 const pricedVariables = new WeakMap<DocumentNode, string[]>();

@@ -13,6 +13,7 @@ import { ADMIN_AUTHORIZATION, bearer, customerToken, TEST_JWT_SECRET } from "../
 import { outboxDrained, post, startTestInstance } from "../support/instances.ts";
 import { subscribe } from "../support/subscriber.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { priced } from "../support/test-app.ts";
 
 let db: TestDatabase;
 let instance: Instance;
@@ -57,9 +58,9 @@ const code = (result: { body: { errors?: { extensions?: { code?: string } }[] } 
 describe("queries", () => {
   it("viewer: the caller's own user, null for anonymous callers and for admins without a user record", async () => {
     const query = "{ viewer { id } }";
-    expect((await call("anonymous", query)).body).toEqual({ data: { viewer: null } });
-    expect((await call("alice", query)).body).toEqual({ data: { viewer: { id: ids.alice } } });
-    expect((await call("admin", query)).body).toEqual({ data: { viewer: null } });
+    expect((await call("anonymous", query)).body).toEqual(priced({ data: { viewer: null } }));
+    expect((await call("alice", query)).body).toEqual(priced({ data: { viewer: { id: ids.alice } } }));
+    expect((await call("admin", query)).body).toEqual(priced({ data: { viewer: null } }));
   });
 
   it.each([
@@ -70,7 +71,7 @@ describe("queries", () => {
     ["order", (): string => `{ order(id: "${ids.aliceOrder}") { id } }`, "order", (): { id: string } => ({ id: ids.aliceOrder })],
   ] as const)("%s: own for the customer, null for anyone else's, anything for admins, UNAUTHENTICATED anonymously", async (_, query, field, expected) => {
     expect((await call("alice", query())).body.data?.[field]).toEqual(expected());
-    expect((await call("bob", query())).body).toEqual({ data: { [field]: null } });
+    expect((await call("bob", query())).body).toEqual(priced({ data: { [field]: null } }));
     expect((await call("admin", query())).body.data?.[field]).toEqual(expected());
     expect(code(await call("anonymous", query()))).toBe("UNAUTHENTICATED");
   });
@@ -237,9 +238,9 @@ it("compiles and prices the operation a request names, not another one in the sa
   const document = `query Mine { viewer { id } } query Everyone { users(first: 100) { nodes { orders(first: 100) { nodes { items { sku } } } } } }`;
   const ask = async (operationName: string) =>
     (await fetch(instance.url, { method: "POST", headers: { "content-type": "application/json", authorization: callers.admin }, body: JSON.stringify({ query: document, operationName }) })).json();
-  expect(await ask("Mine")).toEqual({ data: { viewer: null } });
+  expect(await ask("Mine")).toEqual(priced({ data: { viewer: null } }));
   expect((await ask("Everyone")).errors[0].extensions.code).toBe("OPERATION_LIMIT_EXCEEDED");
-  expect(await ask("Mine")).toEqual({ data: { viewer: null } });
+  expect(await ask("Mine")).toEqual(priced({ data: { viewer: null } }));
 });
 
 describe("tokens", () => {

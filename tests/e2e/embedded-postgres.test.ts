@@ -16,6 +16,7 @@ import { startEmbeddedPostgres } from "../../src/infra/embedded-postgres.ts";
 import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
 import { freePort } from "../support/redis.ts";
 import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
+import { priced } from "../support/test-app.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const asRoot = process.getuid?.() === 0;
@@ -95,7 +96,7 @@ describe("a project in a private directory (issue 15)", () => {
     } else {
       expect(dataDir).toBe(join(project, ".data", "postgres"));
     }
-    expect(await graphql(url, `mutation { createUser(input: { email: "kept@example.com", name: "Kept" }) { errors { code } } }`)).toEqual({ data: { createUser: { errors: [] } } });
+    expect(await graphql(url, `mutation { createUser(input: { email: "kept@example.com", name: "Kept" }) { errors { code } } }`)).toEqual(priced({ data: { createUser: { errors: [] } } }));
     expect(await stop(first, "SIGINT")).toBe(0);
     expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false);
     // The first start migrated: logged as the server's own JSON lines, no terminal colour codes.
@@ -105,7 +106,7 @@ describe("a project in a private directory (issue 15)", () => {
     const second = start(env, project);
     const again = await second.ready;
     expect(dataDirOf(second)).toBe(dataDir);
-    expect(await graphql(again, "{ users { nodes { email } } }")).toEqual({ data: { users: { nodes: [{ email: "kept@example.com" }] } } });
+    expect(await graphql(again, "{ users { nodes { email } } }")).toEqual(priced({ data: { users: { nodes: [{ email: "kept@example.com" }] } } }));
     expect(await stop(second)).toBe(0);
   }, 60_000);
 
@@ -136,14 +137,14 @@ describe("one embedded PostgreSQL, many processes (issue 10)", () => {
     expect(seeded.output).toContain("seeded 3 users, 6 orders");
     expect(seeded.code).toBe(0);
     // The server's database survived the CLI, and holds what the CLI wrote.
-    expect(await graphql(url, "{ users { totalCount } }")).toEqual({ data: { users: { totalCount: 3 } } });
+    expect(await graphql(url, "{ users { totalCount } }")).toEqual(priced({ data: { users: { totalCount: 3 } } }));
     expect((await fetch(url.replace("/graphql", "/health/ready"))).status).toBe(200);
 
     // A second server shares it; the first leaving does not take it away.
     const second = start(env);
     const secondUrl = await second.ready;
     expect(await stop(server)).toBe(0);
-    expect(await graphql(secondUrl, "{ users { totalCount } }")).toEqual({ data: { users: { totalCount: 3 } } });
+    expect(await graphql(secondUrl, "{ users { totalCount } }")).toEqual(priced({ data: { users: { totalCount: 3 } } }));
     expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(true);
     expect(await stop(second)).toBe(0);
     expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false);
@@ -160,10 +161,10 @@ describe("one embedded PostgreSQL, many processes (issue 10)", () => {
 
     const next = start(env);
     const nextUrl = await next.ready;
-    expect(await graphql(nextUrl, "{ users { totalCount } }")).toEqual({ data: { users: { totalCount: 1 } } });
+    expect(await graphql(nextUrl, "{ users { totalCount } }")).toEqual(priced({ data: { users: { totalCount: 1 } } }));
     const migrated = await runCli("src/cli/migrate.ts", [], env);
     expect(migrated.output).toContain("no pending migrations");
-    expect(await graphql(nextUrl, "{ users { totalCount } }")).toEqual({ data: { users: { totalCount: 1 } } });
+    expect(await graphql(nextUrl, "{ users { totalCount } }")).toEqual(priced({ data: { users: { totalCount: 1 } } }));
     expect(await stop(next)).toBe(0);
     expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false);
   }, 60_000);
@@ -188,7 +189,7 @@ describe("one embedded PostgreSQL, many processes (issue 10)", () => {
     const seeded = await runCli("src/cli/seed.ts", ["--users", "200", "--orders-per-user", "1"], env);
     expect(seeded.output).toContain("seeded 200 users");
     expect(postmasterPid()).toBe(restarted);
-    await expect.poll(async () => graphql(url, "{ users { totalCount } }"), { timeout: 10_000, interval: 200 }).toEqual({ data: { users: { totalCount: 200 } } });
+    await expect.poll(async () => graphql(url, "{ users { totalCount } }"), { timeout: 10_000, interval: 200 }).toEqual(priced({ data: { users: { totalCount: 200 } } }));
     const client = new pg.Client({ connectionString: `postgres://ordergraph:ordergraph@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/postgres` });
     await client.connect();
     const { rows } = await client.query("select count(*)::int as n from pg_stat_activity where application_name = $1", [`ordergraph lease (pid ${server.child.pid})`]);

@@ -10,6 +10,7 @@ import { createTokenVerifier } from "../../src/infra/auth/token-verifier.ts";
 import { ADMIN_AUTHORIZATION, TEST_JWT_SECRET } from "../support/auth.ts";
 import { startServerProcess } from "../support/server-process.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { priced } from "../support/test-app.ts";
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -52,7 +53,7 @@ describe("authentication set-up", () => {
     expect(line?.customer).toBe("01900000-0000-7000-8000-0000000000d1");
     const viewer = async (token: string) =>
       (await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query: "{ viewer { email } users { totalCount } }" }) })).json();
-    expect(await viewer(line!.adminToken!)).toEqual({ data: { viewer: null, users: { totalCount: 1 } } });
+    expect(await viewer(line!.adminToken!)).toEqual(priced({ data: { viewer: null, users: { totalCount: 1 } } }));
     expect((await viewer(line!.customerToken!)).errors[0].extensions.code).toBe("FORBIDDEN");
     const page = await (await fetch(url, { headers: { accept: "text/html" } })).text();
     expect(page).toContain(line!.adminToken);
@@ -201,7 +202,7 @@ describe("serving", () => {
 
     const responses = await Promise.all(requests);
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
-    for (const response of responses) expect(await response.json()).toEqual({ data: { users: { nodes: [] } } });
+    for (const response of responses) expect(await response.json()).toEqual(priced({ data: { users: { nodes: [] } } }));
     expect(await server.exited).toBe(0);
     expect(server.output.join("\n")).toContain("stopped");
   });
@@ -288,7 +289,7 @@ describe("serving", () => {
       expect(log).toContain("embedded PostgreSQL");
       expect(log).toMatch(/applied \d+ migration/);
       const created = await post(url, `mutation { createUser(input: { email: "e@example.com", name: "E" }) { user { email } errors { code } } }`);
-      expect(await created.json()).toEqual({ data: { createUser: { user: { email: "e@example.com" }, errors: [] } } });
+      expect(await created.json()).toEqual(priced({ data: { createUser: { user: { email: "e@example.com" }, errors: [] } } }));
       server.child.kill("SIGINT");
       expect(await server.exited).toBe(0);
     } finally {

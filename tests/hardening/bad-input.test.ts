@@ -8,6 +8,7 @@ import type { Instance } from "../../src/instance.ts";
 import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
 import { startTestInstance } from "../support/instances.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { priced } from "../support/test-app.ts";
 
 let db: TestDatabase;
 let instance: Instance;
@@ -110,7 +111,7 @@ describe("bad input", () => {
     if (!touchesDatabase) expect(sql).toEqual([]);
     expect(await userCount()).toBe(before);
     const healthy = await (await sendQuery("{ users { totalCount } }")).json();
-    expect(healthy).toEqual({ data: { users: { totalCount: before } } });
+    expect(healthy).toEqual(priced({ data: { users: { totalCount: before } } }));
   });
 
   it("prices one document anew for each value of its priced variables, and by the operation a request names", async () => {

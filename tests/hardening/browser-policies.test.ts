@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Instance } from "../../src/instance.ts";
 import { startTestInstance } from "../support/instances.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { priced } from "../support/test-app.ts";
 
 let db: TestDatabase;
 const instances: Instance[] = [];
@@ -61,6 +62,6 @@ describe("GraphiQL and introspection", () => {
     const page = await fetch(instance.url, { headers: { accept: "text/html" } });
     expect(await page.text()).toMatch(/graphiql/i);
     const introspection = await fetch(instance.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __type(name: \"User\") { name } }" }) });
-    expect(await introspection.json()).toEqual({ data: { __type: { name: "User" } } });
+    expect(await introspection.json()).toEqual(priced({ data: { __type: { name: "User" } } }));
   });
 });

@@ -13,6 +13,7 @@ import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
 import { PLACE_ORDER, startTestInstance } from "../support/instances.ts";
 import { startPostgresCluster, type PostgresCluster } from "../support/postgres-cluster.ts";
 import { startServerProcess } from "../support/server-process.ts";
+import { priced } from "../support/test-app.ts";
 
 const OPERATION_TIMEOUT_MS = 2000;
 const POOL_SIZE = 4;
@@ -288,7 +289,7 @@ it("starts serving once PostgreSQL is back when the session applying its first m
       await blocker.release("rollback");
       await Promise.race([starting.ready, sleep(15_000).then(() => Promise.reject(new Error("never became ready")))]);
       const response = await fetch(starting.url, { method: "POST", headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION }, body: JSON.stringify({ query: "{ users { totalCount } }" }) });
-      expect(await response.json()).toEqual({ data: { users: { totalCount: 0 } } });
+      expect(await response.json()).toEqual(priced({ data: { users: { totalCount: 0 } } }));
     } finally {
       await starting.close();
     }

@@ -11,6 +11,7 @@ import type { Instance } from "../../src/instance.ts";
 import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
 import { startTestInstance } from "../support/instances.ts";
 import { freePort } from "../support/redis.ts";
+import { priced } from "../support/test-app.ts";
 
 const dir = `.data/outage-${randomBytes(4).toString("hex")}`;
 let port: number;
@@ -52,7 +53,7 @@ it("waits for a database that is not there yet, answering 503 meanwhile, and ser
   postgres = await startEmbeddedPostgres({ dir, port, database: "ordergraph" });
   await instance.ready;
   expect((await ready()).status).toBe(200);
-  expect((await query()).body).toEqual({ data: { users: { totalCount: 0 } } });
+  expect((await query()).body).toEqual(priced({ data: { users: { totalCount: 0 } } }));
 }, 60_000);
 
 it("fails requests cleanly while PostgreSQL restarts, and recovers without a server restart", async () => {
@@ -62,12 +63,12 @@ it("fails requests cleanly while PostgreSQL restarts, and recovers without a ser
   expect((await ready()).status).toBe(503);
 
   await postgres.restart();
-  await expect.poll(async () => (await query()).body, { timeout: 10_000, interval: 200 }).toEqual({ data: { users: { totalCount: 0 } } });
+  await expect.poll(async () => (await query()).body, { timeout: 10_000, interval: 200 }).toEqual(priced({ data: { users: { totalCount: 0 } } }));
   await expect.poll(async () => (await ready()).status, { timeout: 10_000, interval: 200 }).toBe(200);
   const created = await fetch(instance.url, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION },
     body: JSON.stringify({ query: `mutation { createUser(input: { email: "back@example.com", name: "Back" }) { errors { code } } }` }),
   });
-  expect(await created.json()).toEqual({ data: { createUser: { errors: [] } } });
+  expect(await created.json()).toEqual(priced({ data: { createUser: { errors: [] } } }));
 }, 60_000);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphql } from "../generated/index.ts";
 import { createTestApp, type TestApp } from "../support/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { priced } from "../support/test-app.ts";
 
 const NodeById = graphql(`
   query NodeById($id: ID!) {
@@ -54,7 +55,7 @@ describe("node and nodes", () => {
 
   it("answers null for a well-formed ID of an object that does not exist", async () => {
     const result = await api.execute(NodeById, { id: missingUser });
-    expect(result).toEqual({ data: { node: null } });
+    expect(result).toEqual(priced({ data: { node: null } }));
   });
 
   it("answers each position of nodes with its object or null, in one batch per type", async () => {

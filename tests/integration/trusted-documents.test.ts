@@ -17,6 +17,7 @@ import { CREATE_USER, PLACE_ORDER, startTestInstance } from "../support/instance
 import { subscribe } from "../support/subscriber.ts";
 import { createTestApp, type TestApp } from "../support/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { priced } from "../support/test-app.ts";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -83,7 +84,7 @@ describe("over HTTP, with ad hoc documents still allowed", () => {
   it("takes documentId from a GET's URL too", async () => {
     const url = `http://localhost/graphql?documentId=sha256:${sha256(VIEWER)}`;
     const response = await api.app.yoga.fetch(url, { headers: { "x-graphql-csrf": "1", accept: "application/graphql-response+json" } });
-    expect(await response.json()).toEqual({ data: { viewer: null } });
+    expect(await response.json()).toEqual(priced({ data: { viewer: null } }));
   });
 
   it("answers an unknown id with PERSISTED_QUERY_NOT_FOUND, as Apollo clients expect", async () => {
@@ -96,7 +97,7 @@ describe("over HTTP, with ad hoc documents still allowed", () => {
   it("keeps every rule for trusted documents: the anonymous gate, and the cost limit with the request's variables", async () => {
     const anonymous = await send(api, { documentId: sha256(USER_BY_ID), variables: { id: userId } }, "");
     expect(anonymous.body.errors?.[0]?.extensions.code).toBe("UNAUTHENTICATED");
-    expect((await send(api, { documentId: sha256(VIEWER) }, "")).body).toEqual({ data: { viewer: null } });
+    expect((await send(api, { documentId: sha256(VIEWER) }, "")).body).toEqual(priced({ data: { viewer: null } }));
     expect((await send(api, { documentId: sha256(PAGES), variables: { n: 5 } })).body.errors).toBeUndefined();
     const bomb = await send(api, { documentId: sha256(PAGES), variables: { n: 100 } });
     expect(bomb.body.errors?.[0]?.extensions.code).toBe("OPERATION_LIMIT_EXCEEDED");

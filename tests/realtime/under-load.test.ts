@@ -14,6 +14,7 @@ import { createUser, outboxDrained, PLACE_ORDER, post, startTestInstance, unique
 import { startRedisServer, type RedisServer } from "../support/redis.ts";
 import { subscribe } from "../support/subscriber.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { priced } from "../support/test-app.ts";
 
 let db: TestDatabase;
 let redis: RedisServer;
@@ -247,7 +248,7 @@ describe("subscription limits", () => {
     const answer = await new Promise<unknown>((resolve, reject) =>
       client.subscribe({ query: "{ __typename }" }, { next: resolve, error: reject, complete: () => {} }),
     );
-    expect(answer).toEqual({ data: { __typename: "Query" } });
+    expect(answer).toEqual(priced({ data: { __typename: "Query" } }));
     for (const stop of started) stop();
     await client.dispose();
   });

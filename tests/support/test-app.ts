@@ -1,5 +1,6 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
+import { expect } from "vitest";
 import { pino } from "pino";
 import { createApp, type App } from "../../src/app.ts";
 import type { Clock } from "../../src/domain/shared/clock.ts";
@@ -11,6 +12,7 @@ import type { TestDatabase } from "./test-database.ts";
 export interface GraphQLResponse<Data = Record<string, any>> {
   data?: Data | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  extensions?: Record<string, any>;
 }
 
 export interface TestApp {
@@ -64,3 +66,6 @@ export function steppingClock(start = new Date("2025-01-01T00:00:00.000Z")): Clo
   let now = start.getTime();
   return { now: () => new Date(now++) };
 }
+
+/** A response body as the server sends it for an operation it priced: with `extensions.cost`. */
+export const priced = <T extends object>(body: T) => ({ ...body, extensions: { cost: { price: expect.any(Number), limit: expect.any(Number) } } });
