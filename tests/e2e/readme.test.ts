@@ -47,25 +47,43 @@ describe("README code blocks", () => {
       await db?.drop();
     });
 
-    it("subscribes with a token and prints the event a mutation causes", async () => {
-      const [block] = blocks("ts");
-      expect(block).toContain('url: "ws://127.0.0.1:4000/graphql"');
-      // As written, but pointed at this test's server.
-      writeFileSync(join(dir, "subscribe.mts"), block!.replace("ws://127.0.0.1:4000/graphql", instance.websocketUrl));
-      const child = spawn(process.execPath, ["--import", "tsx", join(dir, "subscribe.mts")], { cwd: root, env: { ...process.env, TOKEN: ADMIN_TOKEN }, stdio: ["ignore", "pipe", "pipe"] });
+    /** Runs a TypeScript block of the README as written, pointed at this test's server, until its output matches. */
+    async function runBlock(block: string, from: string, to: string, expected: RegExp, whileWaiting: () => Promise<unknown> = async () => {}) {
+      expect(block).toContain(from);
+      const file = join(dir, `block-${Math.random().toString(36).slice(2)}.mts`);
+      writeFileSync(file, block.replace(from, to));
+      const child = spawn(process.execPath, ["--import", "tsx", file], { cwd: root, env: { ...process.env, TOKEN: ADMIN_TOKEN }, stdio: ["ignore", "pipe", "pipe"] });
       let output = "";
       child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
       child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
       try {
-        const userId = await createUser(instance, "readme@example.com");
-        for (let waited = 0; !output.includes("ORDER_PLACED") && waited < 15_000; waited += 200) {
-          if (waited % 2000 === 0) await placeOrder(instance, userId);
+        for (let waited = 0; !expected.test(output) && waited < 15_000; waited += 200) {
+          if (waited % 2000 === 0) await whileWaiting();
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
-        expect(output).toMatch(/"orderEvents":\{"id":"[0-9a-f-]+","type":"ORDER_PLACED"\}/);
+        expect(output).toMatch(expected);
       } finally {
         child.kill();
       }
+    }
+    const ORDER_PLACED = /"orderEvents":\{"id":"[0-9a-f-]+","type":"ORDER_PLACED"\}/;
+
+    it("subscribes over WebSocket with a token and prints the event a mutation causes", async () => {
+      const block = blocks("ts").find((code) => code.includes("graphql-ws"))!;
+      const userId = await createUser(instance, "readme@example.com");
+      await runBlock(block, "ws://127.0.0.1:4000/graphql", instance.websocketUrl, ORDER_PLACED, () => placeOrder(instance, userId));
+    }, 30_000);
+
+    it("subscribes over server-sent events with graphql-sse and prints the event a mutation causes", async () => {
+      const block = blocks("ts").find((code) => code.includes("graphql-sse"))!;
+      const userId = await createUser(instance, "readme-sse@example.com");
+      await runBlock(block, "http://127.0.0.1:4000/graphql", instance.url, ORDER_PLACED, () => placeOrder(instance, userId));
+    }, 30_000);
+
+    it("reads a deferred query's parts with meros", async () => {
+      const block = blocks("ts").find((code) => code.includes("meros"))!;
+      await placeOrder(instance, await createUser(instance, "readme-defer@example.com"));
+      await runBlock(block, "http://127.0.0.1:4000/graphql", instance.url, /"incremental":\[\{"data":\{"orders":\{"totalCount":\d+\}\}/);
     }, 30_000);
   });
 });
