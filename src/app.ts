@@ -12,7 +12,7 @@ import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { OperationTypeNode, type DocumentNode } from "graphql";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { createContextFactory, type Context } from "./context.ts";
 import { operationsOf, selectedOperation, usesIncrementalDelivery } from "./documents.ts";
 import { createEventFeed } from "./domain/events/event-feed.ts";
@@ -23,6 +23,7 @@ import type { RateLimiter } from "./domain/shared/rate-limit.ts";
 import type { TokenVerifier } from "./infra/auth/token-verifier.ts";
 import { createEventBus } from "./infra/events/event-bus.ts";
 import { createMikroOrmEventLog } from "./infra/mikro-orm/outbox-repository.ts";
+import { createReadRouting, type ReadRouting } from "./infra/mikro-orm/read-routing.ts";
 import { createRateLimiter } from "./infra/rate-limiter.ts";
 import type { Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
@@ -74,6 +75,8 @@ export interface App {
   readonly websockets: WebSocketServing;
   /** Subscriptions over HTTP (server-sent events): closed with the instance. */
   readonly serverSentEvents: ServerSentEvents;
+  /** Which database server reads run on (replicas, when configured). */
+  readonly readRouting: ReadRouting;
 }
 
 export const GRAPHQL_PATH = "/graphql";
@@ -90,8 +93,10 @@ export function createApp(deps: AppDeps): App {
     maxPendingEvents: options.subscriptions.maxPendingEvents,
     maxStallMs: options.subscriptions.maxStallMs,
   });
+  const readRouting = createReadRouting(orm, { logger, onRead: (server) => metrics.readsOn(server) });
   const createContext = createContextFactory({
     orm,
+    readRouting,
     clock: deps.clock ?? systemClock,
     newId,
     events,
@@ -186,6 +191,8 @@ export function createApp(deps: AppDeps): App {
       // Compiled execution for queries (the hot read path): each distinct query is compiled once
       // into plain JavaScript. Mutations are few and subscriptions keep the reference executor.
       useGraphQlJit({}, { enableIf: (args) => isCompilable(args.document, args.operationName) }),
+      // Queries may read a database replica; mutations and subscriptions read the primary.
+      useReplicaReadsForQueries(isQuery),
       // Queries and mutations: a bounded number at once (the pool and its queue), each against a deadline.
       useOperationBudget({
         timeoutMs: options.operationTimeoutMs,
@@ -202,7 +209,7 @@ export function createApp(deps: AppDeps): App {
   });
 
   const websockets = createWebSocketServing({ yoga, verifyToken: deps.verifyToken, origins, trustedDocuments, logger, metrics, census, options, path: GRAPHQL_PATH });
-  return { yoga, metrics, websockets, serverSentEvents };
+  return { yoga, metrics, websockets, serverSentEvents, readRouting };
 }
 
 /**
@@ -212,6 +219,15 @@ export function createApp(deps: AppDeps): App {
  */
 const isCompilable = (document: DocumentNode, operationName: string | null | undefined) =>
   operationsOf(document).length === 1 && isQuery(document, operationName) && !usesIncrementalDelivery(document);
+
+/** Queries may read a database replica (context.ts: `readFromReplicas`); mutations and subscriptions read the primary. */
+function useReplicaReadsForQueries(isQueryOperation: typeof isQuery): Plugin<Context> {
+  return {
+    onExecute({ args }) {
+      if (isQueryOperation(args.document as DocumentNode, args.operationName as string | null | undefined)) args.contextValue.readFromReplicas();
+    },
+  };
+}
 
 /** Whether the operation the request picks is a query. */
 const isQuery = (document: DocumentNode, operationName: string | null | undefined) =>

@@ -30,6 +30,17 @@ const ConfigSchema = z.object({
     .default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"], { error: "LOG_FORMAT must be json or pretty" }).optional(),
   DATABASE_URL: postgresUrl.optional(),
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .transform((list) => list.split(",").map((url) => url.trim()).filter(Boolean))
+    .pipe(
+      z.array(
+        z
+          .url({ error: "DATABASE_REPLICA_URLS must be comma-separated URLs like postgres://user:password@replica:5432/database" })
+          .refine((url) => /^postgres(ql)?:\/\//.test(url), { error: "DATABASE_REPLICA_URLS must hold postgres:// or postgresql:// URLs" }),
+      ),
+    )
+    .optional(),
   DATABASE_POOL_SIZE: int("DATABASE_POOL_SIZE", 1, 1000).optional(),
   DATABASE_CONNECT_TIMEOUT_MS: int("DATABASE_CONNECT_TIMEOUT_MS", 100, 600_000).optional(),
   DATABASE_QUEUE_LIMIT: int("DATABASE_QUEUE_LIMIT", 0, 100_000).optional(),
@@ -132,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnections: c.HTTP_MAX_CONNECTIONS,
     },
     poolSize: c.DATABASE_POOL_SIZE,
+    databaseReplicaUrls: c.DATABASE_REPLICA_URLS,
     connectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
     poolQueueLimit: c.DATABASE_QUEUE_LIMIT,
     migrate: c.MIGRATE_ON_START,

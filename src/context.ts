@@ -13,6 +13,7 @@ import { createUserService, type UserService } from "./domain/users/user-service
 import type { RateLimitedAction, RateLimiter } from "./domain/shared/rate-limit.ts";
 import type { RequestMetadata } from "./domain/shared/request-metadata.ts";
 import type { UnitOfWork } from "./domain/shared/unit-of-work.ts";
+import type { ReadConsistency, ReadRouting } from "./infra/mikro-orm/read-routing.ts";
 import { createMikroOrmRepositories, createMikroOrmUnitOfWork } from "./infra/mikro-orm/unit-of-work.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
@@ -41,6 +42,12 @@ export interface Context {
   readonly services: Services;
   readonly loaders: Loaders;
   /**
+   * Lets this operation's reads go to a database replica, which may be a moment behind the
+   * primary: called for queries only. Mutations (and their answers) and subscriptions read the
+   * primary, so a client sees its own writes.
+   */
+  readFromReplicas(): void;
+  /**
    * Replaces services and loaders with fresh ones. A subscription calls it before resolving
    * each event, so every event sees current rows, not a loader's cache.
    */
@@ -53,6 +60,8 @@ export interface ContextDeps {
   readonly newId: IdGenerator;
   readonly events: EventFeed;
   readonly rateLimiter: RateLimiter;
+  /** Where reads outside a transaction run (read-routing.ts). */
+  readonly readRouting: ReadRouting;
 }
 
 /** What the transport knows about one operation. */
@@ -69,13 +78,13 @@ export interface OperationOrigin {
   readonly tokenExpiresAt?: number;
 }
 
-export function createContextFactory({ orm, clock, newId, events, rateLimiter }: ContextDeps) {
-  const wire = (metadata: RequestMetadata, viewer: Viewer) => {
+export function createContextFactory({ orm, clock, newId, events, rateLimiter, readRouting }: ContextDeps) {
+  const wire = (metadata: RequestMetadata, viewer: Viewer, consistency: () => ReadConsistency) => {
     // Reads outside a transaction select plain rows through the pool: they need no EntityManager
     // of their own (nothing to track), and forking one costs more than many a read. Entities live
     // only in a unit of work, which forks its own EntityManager for its transaction (the global
     // one refuses entity work: allowGlobalContext is off).
-    const repositories = createMikroOrmRepositories(orm.em, metadata);
+    const repositories = createMikroOrmRepositories(orm.em, metadata, readRouting.reads(orm.em, consistency));
     const transactions = createMikroOrmUnitOfWork(orm.em, metadata);
     // A mutation's payload, and every field after it in the same request (a second mutation,
     // its payload), must see what it committed, not what the loaders cached before.
@@ -101,7 +110,8 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
     // subscription event sees rows as they are now); an operation that never touches the
     // database wires nothing.
     let current: ReturnType<typeof wire> | undefined;
-    const wired = () => (current ??= wire(metadata, viewer));
+    let consistency: ReadConsistency = "primary";
+    const wired = () => (current ??= wire(metadata, viewer, () => consistency));
     const eventService = createEventService({ feed: events, viewer });
     const services: Services = {
       events: eventService,
@@ -124,6 +134,9 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter }:
       loaders,
       renew() {
         current = undefined;
+      },
+      readFromReplicas() {
+        consistency = "replica";
       },
       rateLimit: async (action) => {
         const caller = viewer.kind === "anonymous" || viewer.userId === null ? `address:${clientAddress}` : `user:${viewer.userId}`;

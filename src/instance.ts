@@ -18,7 +18,7 @@ import { createTokenVerifier, type TokenVerification } from "./infra/auth/token-
 import { createEventBus, type PublishingEventBus } from "./infra/events/event-bus.ts";
 import { createOutboxRelay, type OutboxRelay } from "./infra/events/outbox-relay.ts";
 import { migrateDatabase } from "./infra/mikro-orm/migrate.ts";
-import { initOrm } from "./infra/mikro-orm/orm.ts";
+import { initOrm, replicaName } from "./infra/mikro-orm/orm.ts";
 import { createDatabaseMonitor } from "./infra/postgres/monitor.ts";
 import { createRateLimiter } from "./infra/rate-limiter.ts";
 import type { Logger } from "./observability/logger.ts";
@@ -37,8 +37,8 @@ export interface InstanceOptions extends OptionOverrides {
   readonly graphiqlToken?: string;
   /** Where "now" comes from (default the system clock). */
   readonly clock?: Clock;
-  /** Called with every SQL statement (tests count them). */
-  readonly onStatement?: (sql: string) => void;
+  /** Called with every SQL statement and the server it went to, "primary" or "replica-1", … (tests count them). */
+  readonly onStatement?: (sql: string, server: string) => void;
   /** Resolve only once connected, migrated and serving (default true); else see `ready`. */
   readonly waitUntilReady?: boolean;
 }
@@ -70,12 +70,13 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
   let pool: Pool | undefined;
   const orm = await initOrm({
     databaseUrl,
+    replicaUrls: options.databaseReplicaUrls,
     poolSize: options.poolSize,
     connectTimeoutMs: options.connectTimeoutMs,
     onStatement,
     statementTimeoutMs: options.operationTimeoutMs,
-    onPool: (created) => {
-      pool = created;
+    onPool: (created, server) => {
+      if (server === "primary") pool = created;
       // A connection that dies while idle (database restarted) is dropped and replaced.
       created.on("error", (error) => logger.warn({ err: safeError(error) }, "database connection lost"));
     },
@@ -87,6 +88,8 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
   let migrationsApplied = false;
   const metrics = createMetrics();
   const monitor = createDatabaseMonitor(databaseUrl);
+  // Each replica's own line: its replication lag for /metrics and its state for /health/ready.
+  const replicaMonitors = options.databaseReplicaUrls.map((url, index) => ({ name: replicaName(index), monitor: createDatabaseMonitor(url, { applicationName: "ordergraph-monitor" }) }));
   const bus = createEventBus({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix, logger });
   const relay = createOutboxRelay({ orm, databaseUrl, publish: (events) => bus.publish(events), logger, ...options.relay });
   const rateLimiter = createRateLimiter(options.rateLimits, { redisUrl: options.redisUrl, keyPrefix: options.channelPrefix });
@@ -113,6 +116,11 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
       const redis = await probe(() => bus.ping());
       checks.redis = redis === "ok" ? "ok" : `degraded: ${redis}`;
     }
+    // A replica that does not answer only sends its reads to the primary: reported, never a reason to be unready.
+    for (const replica of replicaMonitors) {
+      const answer = await probe(() => replica.monitor.ping());
+      checks[replica.name] = answer === "ok" ? "ok" : `degraded: ${answer} (its reads go to the primary)`;
+    }
     return { ready, checks };
   };
 
@@ -136,6 +144,14 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
     outbox: () => monitor.outboxStats(),
     ...(bus.kind === "redis" ? { redisUp: async () => (await probe(() => bus.ping())) === "ok" } : {}),
     pool: () => pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+    replicas: () =>
+      Promise.all(
+        replicaMonitors.map(async ({ name, monitor: replica }) => ({
+          name,
+          lagSeconds: await replica.replicationLagSeconds().catch(() => null),
+          up: app.readRouting.replicas().find((state) => state.name === name)?.up ?? false,
+        })),
+      ),
   });
 
   const limits = options.http;
@@ -238,7 +254,7 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
         await step("outbox relay", () => relay.stop());
         await step("event bus", () => bus.close());
         await step("rate limiter", () => rateLimiter.close());
-        await step("database monitor", () => monitor.close());
+        await step("database monitor", () => Promise.all([monitor, ...replicaMonitors.map((replica) => replica.monitor)].map((each) => each.close())));
         await step("database pool", () => orm.close());
       })();
       return closing;

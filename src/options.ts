@@ -29,6 +29,12 @@ export interface Options {
   };
   /** Connections in the PostgreSQL pool. @default 10 */
   readonly poolSize: number;
+  /**
+   * Streaming replicas of the database to read from: queries read a replica (each with a pool of
+   * `poolSize`); mutations, their answers, subscriptions and the outbox use the primary. An
+   * unreachable replica is skipped until it answers again. @default [] (everything on the primary)
+   */
+  readonly databaseReplicaUrls: readonly string[];
   /** Longest wait to open a database connection, or for a free one from the pool. @default 5000 */
   readonly connectTimeoutMs: number;
   /** Queries and mutations that may wait for a pool connection; more get SERVICE_UNAVAILABLE. @default 2 × poolSize */
@@ -115,6 +121,7 @@ const DEFAULTS: Omit<Options, "poolQueueLimit"> = {
   port: 4000,
   http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5000, maxConnections: 20_000 },
   poolSize: 10,
+  databaseReplicaUrls: [],
   connectTimeoutMs: 5000,
   migrate: true,
   operationTimeoutMs: 10_000,

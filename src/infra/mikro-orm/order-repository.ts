@@ -10,6 +10,7 @@ import { ConcurrentUpdateError } from "../../domain/shared/persistence-errors.ts
 import { OrderEntity, OrderIdempotencyKeyEntity, OrderItemEntity } from "./entities.ts";
 import { keysetConditions, orderBy, where, type SortColumn } from "./keyset-sql.ts";
 import { timestamptzToDate } from "../postgres/timestamptz.ts";
+import { primaryReads, type Reads } from "./read-routing.ts";
 
 /** An orders row as raw queries return it: bigint and timestamps as text. */
 interface OrderRow {
@@ -98,9 +99,8 @@ function pageSelect(
  * Orders in PostgreSQL. Reads select plain rows, one statement per call whatever the number of
  * parents; writes go through MikroORM entities and the unit of work.
  */
-export function createMikroOrmOrderRepository(em: EntityManager): OrderRepository {
-  const db = () => em.getKysely();
-  const rows = async <Row>(query: RawBuilder<Row>) => (await query.execute(db())).rows;
+export function createMikroOrmOrderRepository(em: EntityManager, reads: Reads = primaryReads(em)): OrderRepository {
+  const rows = async <Row>(query: RawBuilder<Row>) => (await reads((db) => query.execute(db))).rows;
 
   return {
     async getOne(id) {

@@ -67,4 +67,9 @@ export class OrdergraphPostgreSqlDriver extends PostgreSqlDriver {
     self.connection = new ReleasingPostgreSqlConnection(this.config);
     self.replicas = this.createReplicas((replica) => new ReleasingPostgreSqlConnection(this.config, replica, "read"));
   }
+
+  /** The read replicas' connections, in the order they were configured (read-routing.ts picks among them). */
+  replicaConnections(): readonly PostgreSqlConnection[] {
+    return this.replicas;
+  }
 }

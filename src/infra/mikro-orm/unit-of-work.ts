@@ -9,11 +9,13 @@ import type { RequestMetadata } from "../../domain/shared/request-metadata.ts";
 import type { Repositories, UnitOfWork } from "../../domain/shared/unit-of-work.ts";
 import { createMikroOrmOrderRepository } from "./order-repository.ts";
 import { createMikroOrmOutbox } from "./outbox-repository.ts";
+import { primaryReads, type Reads } from "./read-routing.ts";
 import { createMikroOrmUserRepository } from "./user-repository.ts";
 
-export const createMikroOrmRepositories = (em: EntityManager, metadata: RequestMetadata = {}): Repositories => ({
-  users: createMikroOrmUserRepository(em),
-  orders: createMikroOrmOrderRepository(em),
+/** The repositories on `em`; their reads outside a transaction run where `reads` sends them (default: the primary). */
+export const createMikroOrmRepositories = (em: EntityManager, metadata: RequestMetadata = {}, reads: Reads = primaryReads(em)): Repositories => ({
+  users: createMikroOrmUserRepository(em, reads),
+  orders: createMikroOrmOrderRepository(em, reads),
   outbox: createMikroOrmOutbox(em, metadata),
 });
 

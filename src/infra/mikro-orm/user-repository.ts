@@ -8,6 +8,7 @@ import type { UserFilter, UserPageQuery, UserRepository, UserSortField } from ".
 import { UserEntity } from "./entities.ts";
 import { keysetConditions, likeLiteral, orderBy, where, type SortColumn } from "./keyset-sql.ts";
 import { timestamptzToDate } from "../postgres/timestamptz.ts";
+import { primaryReads, type Reads } from "./read-routing.ts";
 
 /** A users row as raw queries return it: timestamps as PostgreSQL text, exact to the microsecond. */
 interface UserRow {
@@ -71,9 +72,8 @@ function conditions(filter: UserFilter): RawBuilder<unknown>[] {
  * Users in PostgreSQL. Reads select plain rows (no entity hydration); writes go through
  * MikroORM entities, so the unit of work and its version check apply.
  */
-export function createMikroOrmUserRepository(em: EntityManager): UserRepository {
-  const db = () => em.getKysely();
-  const rows = async (query: RawBuilder<UserRow>) => (await query.execute(db())).rows;
+export function createMikroOrmUserRepository(em: EntityManager, reads: Reads = primaryReads(em)): UserRepository {
+  const rows = async <Row = UserRow>(query: RawBuilder<Row>) => (await reads((db) => query.execute(db))).rows;
 
   return {
     async getOne(id) {
@@ -114,7 +114,7 @@ export function createMikroOrmUserRepository(em: EntityManager): UserRepository 
     },
 
     async count(filter) {
-      const [row] = (await sql<{ count: number }>`select count(*)::int as count from users where ${where(conditions(filter))}`.execute(db())).rows;
+      const [row] = await rows(sql<{ count: number }>`select count(*)::int as count from users where ${where(conditions(filter))}`);
       return row?.count ?? 0;
     },
 

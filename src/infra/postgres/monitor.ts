@@ -20,10 +20,12 @@ export interface DatabaseMonitor {
   /** Resolves when PostgreSQL answers `select 1` within the time limit. */
   ping(): Promise<void>;
   outboxStats(): Promise<OutboxStats>;
+  /** On a streaming replica: how far its replay is behind what it received, in seconds (0 when caught up). */
+  replicationLagSeconds(): Promise<number>;
   close(): Promise<void>;
 }
 
-export function createDatabaseMonitor(databaseUrl: string, options: { timeoutMs?: number } = {}): DatabaseMonitor {
+export function createDatabaseMonitor(databaseUrl: string, options: { timeoutMs?: number; applicationName?: string } = {}): DatabaseMonitor {
   const timeoutMs = options.timeoutMs ?? 2000;
   let connection: Promise<pg.Client> | undefined;
   let closed = false;
@@ -33,7 +35,7 @@ export function createDatabaseMonitor(databaseUrl: string, options: { timeoutMs?
     const client = new pg.Client({
       connectionString: databaseUrl,
       connectionTimeoutMillis: timeoutMs,
-      application_name: "ordergraph-monitor",
+      application_name: options.applicationName ?? "ordergraph-monitor",
       keepAlive: true,
       // The server gives up first (a lock, a slow plan), so the connection stays usable; it also
       // stops working for this client if the client goes away.
@@ -89,6 +91,14 @@ export function createDatabaseMonitor(databaseUrl: string, options: { timeoutMs?
          from outbox_events where published_at is null`,
       );
       return { backlog: row?.backlog ?? 0, oldestPendingSeconds: Math.max(row?.lag ?? 0, 0), deadLetters: row?.dead ?? 0 };
+    },
+    async replicationLagSeconds() {
+      // Caught up when it has replayed all it received; otherwise the age of the last transaction replayed.
+      const [row] = await query<{ lag: number | null }>(
+        `select case when not pg_is_in_recovery() or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
+                     else extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp())::float8 end as lag`,
+      );
+      return Math.max(row?.lag ?? 0, 0);
     },
     async close() {
       closed = true;
