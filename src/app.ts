@@ -28,6 +28,7 @@ import { createRateLimiter } from "./infra/rate-limiter.ts";
 import type { Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { safeError } from "./observability/safe-error.ts";
+import { tracingEnabled } from "./observability/telemetry.ts";
 import type { Options } from "./options.ts";
 import { useAnonymousGate } from "./plugins/anonymous-gate.ts";
 import { useErrorMasking } from "./plugins/error-masking.ts";
@@ -36,6 +37,7 @@ import { useNulGuard } from "./plugins/nul-guard.ts";
 import { useObservability } from "./plugins/observability.ts";
 import { useOperationBudget } from "./plugins/operation-budget.ts";
 import { useOperationLimits } from "./plugins/operation-limits.ts";
+import { useOperationTracing } from "./plugins/tracing.ts";
 import { useRequestBodyLimit, useUrlParameterCheck, useVariableDepthLimit } from "./plugins/request-limits.ts";
 import { schema } from "./schema/index.ts";
 import { createRequestOrigins, fetchHeaders, requestIdFrom, viewerOfHeader } from "./transport/request-origin.ts";
@@ -191,6 +193,8 @@ export function createApp(deps: AppDeps): App {
       // Compiled execution for queries (the hot read path): each distinct query is compiled once
       // into plain JavaScript. Mutations are few and subscriptions keep the reference executor.
       useGraphQlJit({}, { enableIf: (args) => isCompilable(args.document, args.operationName) }),
+      // OpenTelemetry spans per operation and per subscription event, when tracing is on.
+      ...(tracingEnabled() ? [useOperationTracing()] : []),
       // Queries may read a database replica; mutations and subscriptions read the primary.
       useReplicaReadsForQueries(isQuery),
       // Queries and mutations: a bounded number at once (the pool and its queue), each against a deadline.

@@ -49,9 +49,14 @@ export interface Context {
   readFromReplicas(): void;
   /**
    * Replaces services and loaders with fresh ones. A subscription calls it before resolving
-   * each event, so every event sees current rows, not a loader's cache.
+   * each event, with the event, so every event sees current rows, not a loader's cache.
    */
-  renew(): void;
+  renew(event?: { readonly traceparent?: string }): void;
+  /**
+   * The subscription event being resolved now: what caused it (its trace context) and when it
+   * was taken, for its span. A holder, because yoga copies the context's own properties.
+   */
+  readonly eventBeingResolved: { current?: { readonly traceparent?: string; readonly takenAt: number } };
 }
 
 export interface ContextDeps {
@@ -111,6 +116,7 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter, r
     // database wires nothing.
     let current: ReturnType<typeof wire> | undefined;
     let consistency: ReadConsistency = "primary";
+    const eventBeingResolved: Context["eventBeingResolved"] = {};
     const wired = () => (current ??= wire(metadata, viewer, () => consistency));
     const eventService = createEventService({ feed: events, viewer });
     const services: Services = {
@@ -132,9 +138,11 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter, r
       tokenExpiresAt,
       services,
       loaders,
-      renew() {
+      renew(event) {
         current = undefined;
+        eventBeingResolved.current = event && { traceparent: event.traceparent, takenAt: Date.now() };
       },
+      eventBeingResolved,
       readFromReplicas() {
         consistency = "replica";
       },

@@ -64,7 +64,7 @@ async function subscribe<E extends DomainEvent>(context: Context, requested: Eve
   return pipe(
     events,
     map((event: DomainEvent) => {
-      context.renew();
+      context.renew(event);
       return event as E;
     }),
   ) as AsyncIterable<E>;

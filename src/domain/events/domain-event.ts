@@ -41,6 +41,8 @@ interface EventBase<Stream extends "user" | "order", Type extends string, Data> 
   readonly data: Data;
   /** Its place in the one publication order, once the outbox relay has numbered it. */
   readonly position?: number;
+  /** The W3C trace context of the operation that caused it, when it had one. */
+  readonly traceparent?: string;
 }
 
 export type UserEvent = EventBase<"user", UserEventType, UserEventData>;

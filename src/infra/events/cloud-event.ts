@@ -79,7 +79,7 @@ const toCandidate = (event: DomainEvent, traceparent?: string | null) => ({
 export function fromCloudEvent(message: unknown): DomainEvent {
   const parsed = CloudEventSchema.safeParse(message);
   if (!parsed.success) throw new InvalidEventError(`not a valid ordergraph CloudEvent: ${z.prettifyError(parsed.error)}`);
-  const { id, type, time, subject, data, position } = parsed.data;
+  const { id, type, time, subject, data, position, traceparent } = parsed.data;
   return {
     id,
     stream: parsed.data.source === SOURCES.user ? "user" : "order",
@@ -89,6 +89,7 @@ export function fromCloudEvent(message: unknown): DomainEvent {
     occurredAt: new Date(time),
     data,
     ...(position !== undefined ? { position } : {}),
+    ...(traceparent ? { traceparent } : {}),
   } as DomainEvent;
 }
 

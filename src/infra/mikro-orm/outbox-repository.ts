@@ -5,6 +5,7 @@ import type { RequestMetadata } from "../../domain/shared/request-metadata.ts";
 import { UnknownEventError, type EventLog, type EventOutbox, type EventRoute } from "../../domain/events/event-ports.ts";
 import { isPublishable } from "../events/cloud-event.ts";
 import { OutboxEventEntity } from "./outbox-entities.ts";
+import { activeTraceparent } from "../../observability/telemetry.ts";
 import { timestamptzToDate } from "../postgres/timestamptz.ts";
 
 /** The channel the relay LISTENs on; a commit that appended events NOTIFYs it. */
@@ -37,6 +38,7 @@ export const eventFromRow = (row: OutboxRow): DomainEvent =>
     userId: row.user_id,
     occurredAt: timestamptzToDate(row.occurred_at),
     data: row.data,
+    ...(row.traceparent ? { traceparent: row.traceparent } : {}),
   }) as unknown as DomainEvent;
 
 /** Appends events to the outbox in the unit of work's transaction. */
@@ -52,7 +54,8 @@ export function createMikroOrmOutbox(em: EntityManager, metadata: RequestMetadat
           userId: event.userId,
           occurredAt: event.occurredAt,
           data: { ...event.data },
-          traceparent: metadata.traceparent ?? null,
+          // The operation's own span when tracing is on (so its events link to it), else the caller's.
+          traceparent: activeTraceparent() ?? metadata.traceparent ?? null,
         });
       }
       await em.flush();
