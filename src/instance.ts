@@ -65,6 +65,9 @@ export interface Instance {
   close(): Promise<void>;
 }
 
+/** How far past the operation deadline PostgreSQL's statement_timeout stops a statement on its own. */
+const STATEMENT_TIMEOUT_MARGIN_MS = 1000;
+
 export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, clock, onStatement, waitUntilReady = true, ...overrides }: InstanceOptions): Promise<Instance> {
   const options = resolveOptions(overrides);
   let pool: Pool | undefined;
@@ -74,7 +77,9 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
     poolSize: options.poolSize,
     connectTimeoutMs: options.connectTimeoutMs,
     onStatement,
-    statementTimeoutMs: options.operationTimeoutMs,
+    // The server's own limit is a backstop a second past the operation deadline: the client
+    // cancels at the deadline (and never reuses that connection), so the two never race.
+    statementTimeoutMs: options.operationTimeoutMs + STATEMENT_TIMEOUT_MARGIN_MS,
     onPool: (created, server) => {
       if (server === "primary") pool = created;
       // A connection that dies while idle (database restarted) is dropped and replaced.

@@ -15,10 +15,12 @@
  *   has taken nothing for `maxStallMs` its stream ends with SUBSCRIBER_TOO_SLOW (WebSocket closes
  *   with 1013 instead). It resumes with `after:`.
  * - When the instance shuts down every stream ends with SERVICE_UNAVAILABLE, so the client
- *   resubscribes (to another instance) with `after:`.
+ *   resubscribes (to another instance) with `after:`. In both cases a client that does not read
+ *   its last message has its connection cut a second later (as WebSocket terminates it).
  * - Responses tell proxies not to buffer the stream (`x-accel-buffering: no`, and yoga's
  *   `cache-control: no-cache`).
  */
+import type { ServerResponse } from "node:http";
 import { Repeater } from "@repeaterjs/repeater";
 import type { ExecutionResult, GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
@@ -50,6 +52,9 @@ const LAST_MESSAGE: Record<Ending, () => GraphQLError> = {
     }),
 };
 
+/** How long a stream ended for being too slow, or by shutdown, may take to send its last bytes before its connection is cut. */
+const UNREAD_GRACE_MS = 1000;
+
 interface Stream {
   end(why: Ending): void;
 }
@@ -78,10 +83,13 @@ export function createServerSentEvents({ census, perUser, metrics }: ServerSentE
 
   const plugin: Plugin = {
     onResponse({ response }) {
-      if (response.headers.get("content-type")?.startsWith("text/event-stream")) response.headers.set("x-accel-buffering", "no");
+      if (!response.headers.get("content-type")?.startsWith("text/event-stream")) return;
+      response.headers.set("x-accel-buffering", "no");
+      // yoga sends `content-encoding: none`, which is no content coding; identity needs no header.
+      response.headers.delete("content-encoding");
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const context = args.contextValue as unknown as Context & { request?: Request };
+      const context = args.contextValue as unknown as Context & { request?: Request; res?: ServerResponse };
       const request = context.request;
       // WebSocket subscriptions are the WebSocket transport's; only HTTP requests are streams.
       if (context.transport !== "http" || !request) return;
@@ -103,7 +111,7 @@ export function createServerSentEvents({ census, perUser, metrics }: ServerSentE
             setResult(again);
             return;
           }
-          setResult(heldStream(request, caller, result, context.tokenExpiresAt));
+          setResult(heldStream(request, caller, result, context.tokenExpiresAt, context.res));
         },
       };
     },
@@ -116,7 +124,7 @@ export function createServerSentEvents({ census, perUser, metrics }: ServerSentE
   }
 
   /** The subscription's results as the client gets them: ended by the server with a last message when it must. */
-  function heldStream(request: Request, caller: string, source: AsyncIterable<ExecutionResult>, expiresAt: number | undefined) {
+  function heldStream(request: Request, caller: string, source: AsyncIterable<ExecutionResult>, expiresAt: number | undefined, response: ServerResponse | undefined) {
     return new Repeater<ExecutionResult>(async (push, stop) => {
       const iterator = source[Symbol.asyncIterator]();
       let expiry: NodeJS.Timeout | undefined;
@@ -126,6 +134,10 @@ export function createServerSentEvents({ census, perUser, metrics }: ServerSentE
           forget();
           void push({ errors: [LAST_MESSAGE[why]()] });
           stop();
+          // A client that is not reading never takes that last message: its connection (and the
+          // megabytes its socket holds) is cut once the rest had a moment to drain.
+          // Reset, not closed: a close would leave the kernel holding the unsent bytes until the peer reads.
+          if (why !== "expired" && response) setTimeout(() => response.writableFinished || response.socket?.resetAndDestroy(), UNREAD_GRACE_MS).unref();
         },
       };
       const forget = () => {
