@@ -1,6 +1,7 @@
 import { createClient } from "graphql-sse";
 import type { ExecutionResult } from "graphql";
 import { ADMIN_AUTHORIZATION } from "./auth.ts";
+import { collected } from "./collected.ts";
 
 export interface SseSubscriber<T> {
   /** Every result's `data`, in order. */
@@ -16,9 +17,8 @@ export interface SseSubscriber<T> {
 
 /** A subscription over server-sent events through the `graphql-sse` client in distinct connections mode, as an administrator unless `authorization` says otherwise. */
 export function subscribeOverSse<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, authorization: string | null = ADMIN_AUTHORIZATION): SseSubscriber<T> {
-  const received: T[] = [];
-  const errors: unknown[] = [];
-  const waiters = new Set<() => void>();
+  const collector = collected<T>({ failOnError: false });
+  const { received, errors } = collector;
   const client = createClient({ url, retryAttempts: 0, headers: authorization ? { authorization } : {} });
   let end!: (how: "complete" | "error") => void;
   const ended = new Promise<"complete" | "error">((resolve) => (end = resolve));
@@ -28,12 +28,12 @@ export function subscribeOverSse<T = Record<string, any>>(url: string, query: st
       next: (result: ExecutionResult<T>) => {
         if (result.errors) errors.push(...result.errors);
         if (result.data) received.push(result.data);
-        waiters.forEach((wake) => wake());
+        collector.wake();
       },
       error: (error) => {
         errors.push(error);
         end("error");
-        waiters.forEach((wake) => wake());
+        collector.wake();
       },
       complete: () => end("complete"),
     },
@@ -42,25 +42,7 @@ export function subscribeOverSse<T = Record<string, any>>(url: string, query: st
     received,
     errors,
     ended,
-    waitFor(count, timeoutMs = 5000) {
-      return new Promise<T[]>((resolve, reject) => {
-        const check = () => {
-          if (received.length < count) return;
-          cleanup();
-          resolve(received.slice(0, count));
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`expected ${count} results, got ${received.length}; errors: ${JSON.stringify(errors)}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (count, timeoutMs) => collector.waitFor(count, timeoutMs),
     close() {
       dispose();
       client.dispose();

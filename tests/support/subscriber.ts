@@ -1,6 +1,7 @@
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { ADMIN_AUTHORIZATION } from "./auth.ts";
+import { collected } from "./collected.ts";
 
 export interface Subscriber<T> {
   /** Everything received so far, in order. */
@@ -18,9 +19,8 @@ export interface Subscriber<T> {
 /** As an administrator unless `authorization` says otherwise (null: no connection_init payload). */
 /** `operation`: the document's text, or a payload naming a trusted document (`documentId`, `extensions.persistedQuery`). */
 export function subscribe<T = Record<string, any>>(url: string, operation: string | { documentId?: string; extensions?: Record<string, unknown> }, variables: Record<string, unknown> = {}, authorization: string | null = ADMIN_AUTHORIZATION): Subscriber<T> {
-  const received: T[] = [];
-  const errors: unknown[] = [];
-  const waiters = new Set<() => void>();
+  const collector = collected<T>({ failOnError: true });
+  const { received, errors } = collector;
   let client: Client;
   const started = new Promise<void>((resolve) => {
     client = createClient({
@@ -38,12 +38,12 @@ export function subscribe<T = Record<string, any>>(url: string, operation: strin
       next: (value) => {
         if (value.errors) errors.push(...value.errors);
         if (value.data) received.push(value.data);
-        waiters.forEach((wake) => wake());
+        collector.wake();
       },
       error: (error) => {
         if (Array.isArray(error)) errors.push(...(error as unknown[]));
         else errors.push(error);
-        waiters.forEach((wake) => wake());
+        collector.wake();
       },
       complete: () => {},
     },
@@ -52,29 +52,7 @@ export function subscribe<T = Record<string, any>>(url: string, operation: strin
     received,
     errors,
     started,
-    waitFor(count, timeoutMs = 5000) {
-      return new Promise<T[]>((resolve, reject) => {
-        const check = () => {
-          if (received.length >= count) {
-            cleanup();
-            resolve(received.slice(0, count));
-          } else if (errors.length > 0) {
-            cleanup();
-            reject(new Error(`subscription failed: ${JSON.stringify(errors)}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`expected ${count} events within ${timeoutMs} ms, got ${received.length}: ${JSON.stringify(received)}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (count, timeoutMs) => collector.waitFor(count, timeoutMs),
     async close() {
       unsubscribe();
       await client.dispose();
