@@ -36,7 +36,7 @@ import { useObservability } from "./plugins/observability.ts";
 import { useOperationBudget } from "./plugins/operation-budget.ts";
 import { useOperationLimits } from "./plugins/operation-limits.ts";
 import { useRequestBodyLimit, useUrlParameterCheck, useVariableDepthLimit } from "./plugins/request-limits.ts";
-import { schema } from "./schema/index.ts";
+import { schema as defaultSchema, subgraphSchema } from "./schema/index.ts";
 import { createRequestOrigins, fetchHeaders, requestIdFrom, viewerOfHeader } from "./transport/request-origin.ts";
 import { loadTrustedDocuments, NO_TRUSTED_DOCUMENTS, useTrustedDocuments } from "./transport/trusted-documents.ts";
 import { createServerSentEvents, type ServerSentEvents } from "./transport/server-sent-events.ts";
@@ -100,6 +100,8 @@ export function createApp(deps: AppDeps): App {
   const origins = createRequestOrigins(options);
   const census = createSubscriptionCensus();
   const serverSentEvents = createServerSentEvents({ census, perUser: options.subscriptions.perUser, metrics });
+  // The same types and resolvers either way; a subgraph adds what a federation gateway calls.
+  const schema = options.federation ? subgraphSchema().schema : defaultSchema;
   const trustedDocuments = options.trustedDocuments.file
     ? loadTrustedDocuments(options.trustedDocuments.file, schema, options.trustedDocuments)
     : NO_TRUSTED_DOCUMENTS;
