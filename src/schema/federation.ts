@@ -5,6 +5,7 @@ import type { Context } from "../context.ts";
 import { openToAnonymous } from "./access.ts";
 import { badUserInput } from "./bad-user-input.ts";
 import { entitiesCost } from "./cost.ts";
+import { decodeEntityKey } from "./global-id.ts";
 
 /**
  * Where a gateway finds the federation directives ordergraph uses (only `@key`); printed into the
@@ -22,9 +23,11 @@ export interface Subgraph {
  * Pothos's subgraph schema (`toSubGraphSchema`) made to follow the API's rules where its two
  * gateway fields bypass them:
  * - `_entities` is priced by its representations, as `nodes(ids:)` is by its ids;
- * - a representation of a type that is not an entity is BAD_USER_INPUT for the whole field, as a
- *   malformed key is (global-id.ts), instead of an unexpected error: a gateway sends only what a
- *   subgraph returned, so either is a bug in the graph to surface, not a row to skip;
+ * - every representation is checked before any is loaded, as arguments are: a type that is not an
+ *   entity, or a key that is not the global ID of one (every entity's key is its `id`,
+ *   global-id.ts), is BAD_USER_INPUT for the whole field. A gateway sends only what a subgraph
+ *   returned, so either is a bug in the graph to surface, not a row to skip; and checked first,
+ *   no load of a good representation is left running after the field failed;
  * - `_service` (the SDL) is open to anonymous callers, like introspection, and refused with it
  *   (plugins/disable-introspection.ts); it answers the SDL of this very schema.
  */
@@ -46,6 +49,7 @@ export function asSubgraph(built: GraphQLSchema): Subgraph {
             if (typeof typename !== "string" || !entities.has(typename)) {
               throw badUserInput(`Every representation needs a __typename of an entity (${[...entities].join(", ")}).`, "representations");
             }
+            decodeEntityKey(typename, representation as { readonly id?: unknown });
           }
           return resolve(source, args, context, info);
         },

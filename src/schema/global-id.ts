@@ -36,7 +36,7 @@ export function decodeGlobalIdOf(typename: string, globalId: string, argument: s
  * the global ID, checked like an ID argument, so a gateway passing anything else gets the same
  * BAD_USER_INPUT as a client would.
  */
-export const decodeEntityKey = (typename: string, reference: { readonly id: unknown }): string =>
+export const decodeEntityKey = (typename: string, reference: { readonly id?: unknown }): string =>
   decodeGlobalIdOf(typename, typeof reference.id === "string" ? reference.id : "", "representations");
 
 /** Like `decodeGlobalIdOf`, for mutation inputs: `null` instead of throwing, so the payload can say why. */

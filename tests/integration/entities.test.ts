@@ -65,11 +65,15 @@ describe("_entities", () => {
     ["a key that is not a string", { __typename: "User", id: 42 }],
     ["a type that is not an entity", { __typename: "Money", cents: 1, currency: "EUR" }],
     ["no type", { id: "nope" }],
-  ] as const)("refuses %s with BAD_USER_INPUT for the whole field, as nodes(ids:) refuses a malformed ID", async (_, representation) => {
+  ] as const)("refuses %s with BAD_USER_INPUT for the whole field, as nodes(ids:) refuses a malformed ID, loading nothing", async (_, representation) => {
     const bad = typeof representation === "function" ? representation() : representation;
+    db.statements.length = 0;
     const result = await subgraph.graphql(ENTITIES, { representations: [userKey(users[1]!.id), bad] });
     expect(result.data ?? null).toBeNull();
     expect(result.errors).toEqual([expect.objectContaining({ path: ["_entities"], extensions: expect.objectContaining({ code: "BAD_USER_INPUT" }) })]);
+    // The good representation before the bad one started no load that outlives the operation.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(db.statements).toEqual([]);
   });
 
   it("is priced by its representations, like nodes(ids:)", async () => {
