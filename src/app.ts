@@ -10,7 +10,6 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { useGraphQlJit } from "@envelop/graphql-jit";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
-import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { OperationTypeNode, type DocumentNode } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { createContextFactory, type Context } from "./context.ts";
@@ -31,6 +30,7 @@ import { safeError } from "./observability/safe-error.ts";
 import { tracingEnabled } from "./observability/telemetry.ts";
 import type { Options } from "./options.ts";
 import { useAnonymousGate } from "./plugins/anonymous-gate.ts";
+import { useDisableIntrospection } from "./plugins/disable-introspection.ts";
 import { useErrorMasking } from "./plugins/error-masking.ts";
 import { useHttpEndpoints, type ReadinessReport } from "./plugins/http-endpoints.ts";
 import { useNulGuard } from "./plugins/nul-guard.ts";
@@ -39,7 +39,7 @@ import { useOperationBudget } from "./plugins/operation-budget.ts";
 import { useOperationLimits } from "./plugins/operation-limits.ts";
 import { useOperationTracing } from "./plugins/tracing.ts";
 import { useRequestBodyLimit, useUrlParameterCheck, useVariableDepthLimit } from "./plugins/request-limits.ts";
-import { schema } from "./schema/index.ts";
+import { schema as defaultSchema, subgraphSchema } from "./schema/index.ts";
 import { createRequestOrigins, fetchHeaders, requestIdFrom, viewerOfHeader } from "./transport/request-origin.ts";
 import { loadTrustedDocuments, NO_TRUSTED_DOCUMENTS, useTrustedDocuments } from "./transport/trusted-documents.ts";
 import { createServerSentEvents, type ServerSentEvents } from "./transport/server-sent-events.ts";
@@ -107,6 +107,8 @@ export function createApp(deps: AppDeps): App {
   const origins = createRequestOrigins(options);
   const census = createSubscriptionCensus();
   const serverSentEvents = createServerSentEvents({ census, perUser: options.subscriptions.perUser, metrics });
+  // The same types and resolvers either way; a subgraph adds what a federation gateway calls.
+  const schema = options.federation ? subgraphSchema().schema : defaultSchema;
   const trustedDocuments = options.trustedDocuments.file
     ? loadTrustedDocuments(options.trustedDocuments.file, schema, options.trustedDocuments)
     : NO_TRUSTED_DOCUMENTS;

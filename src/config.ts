@@ -57,6 +57,7 @@ const ConfigSchema = z.object({
   TRUSTED_DOCUMENTS_ONLY: bool("TRUSTED_DOCUMENTS_ONLY").optional(),
   OUTBOX_RETENTION_HOURS: int("OUTBOX_RETENTION_HOURS", 1, 24 * 365).optional(),
   INTROSPECTION: bool("INTROSPECTION").optional(),
+  FEDERATION: bool("FEDERATION").optional(),
   CORS_ORIGINS: z
     .string()
     .regex(/^(\*|none|https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)$/, { error: 'CORS_ORIGINS must be "*", "none", or a comma-separated list of origins like https://app.example.com' })
@@ -152,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: { maxDepth: c.MAX_DEPTH, maxAliases: c.MAX_ALIASES, maxTokens: c.MAX_TOKENS, maxDirectives: c.MAX_DIRECTIVES, maxCost: c.MAX_COST },
     graphiql: c.GRAPHIQL,
     introspection: c.INTROSPECTION,
+    federation: c.FEDERATION,
     corsOrigins: c.CORS_ORIGINS === undefined ? undefined : corsOrigins(c.CORS_ORIGINS),
     trustedProxyHops: c.TRUSTED_PROXY_HOPS,
     rateLimits: {
@@ -170,6 +172,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.TRUSTED_DOCUMENTS_ONLY === true && options.trustedDocuments.file === undefined) {
     throw new ConfigError(
       "Invalid configuration; fix these environment variables:\n  TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS_FILE: set the manifest of the documents to accept, or unset TRUSTED_DOCUMENTS_ONLY",
+    );
+  }
+  if (options.federation && options.trustedDocuments.only && options.trustedDocuments.file !== undefined) {
+    // A gateway's query planner writes the documents a subgraph gets, not the clients' manifest.
+    const which = c.TRUSTED_DOCUMENTS_ONLY === undefined ? "production's default TRUSTED_DOCUMENTS_ONLY=true" : "TRUSTED_DOCUMENTS_ONLY=true";
+    throw new ConfigError(
+      `Invalid configuration; fix these environment variables:\n  FEDERATION=true with ${which}: a gateway sends the documents its query planner writes, not your clients' trusted ones, so every one would be refused; set TRUSTED_DOCUMENTS_ONLY=false and accept only trusted documents at the gateway instead`,
     );
   }
   if (options.drainDelayMs > 0 && options.drainDelayMs > options.shutdownTimeoutMs - 2000) {

@@ -64,6 +64,11 @@ export interface Options {
   readonly graphiql: boolean;
   /** Answer introspection queries. @default true (false in production) */
   readonly introspection: boolean;
+  /**
+   * Serve the schema as an Apollo Federation v2 subgraph: `User` and `Order` become entities
+   * keyed by their global ID, with `_entities` and `_service` for a gateway (schema.federation.graphql). @default false
+   */
+  readonly federation: boolean;
   /** Development mode: masked errors may carry details for the developer. @default false (true in development) */
   readonly development: boolean;
   /** Origins allowed by CORS: "*", a list, or false for no CORS headers. @default false ("*" unless in production) */
@@ -129,6 +134,7 @@ const DEFAULTS: Omit<Options, "poolQueueLimit"> = {
   limits: { maxDepth: 12, maxAliases: 30, maxTokens: 2000, maxDirectives: 20, maxCost: 100_000, blockFieldSuggestions: false },
   graphiql: true,
   introspection: true,
+  federation: false,
   development: false,
   corsOrigins: false,
   trustedProxyHops: 0,

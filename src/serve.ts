@@ -65,8 +65,8 @@ async function main(config: Config): Promise<void> {
   }
   if (devSecret && adminToken) await printDevTokens(instance, devSecret, adminToken, logger);
   logger.info(
-    { url: instance.url, database: database.description, events: instance.bus.kind },
-    `serving ${instance.url}${config.options.graphiql ? " (GraphiQL in a browser)" : ""} on ${database.description}`,
+    { url: instance.url, database: database.description, events: instance.bus.kind, federation: config.options.federation },
+    `serving ${instance.url}${config.options.federation ? " as a federation subgraph" : ""}${config.options.graphiql ? " (GraphiQL in a browser)" : ""} on ${database.description}`,
   );
 }
 

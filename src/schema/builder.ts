@@ -1,5 +1,7 @@
 import SchemaBuilder from "@pothos/core";
 import ComplexityPlugin from "@pothos/plugin-complexity";
+import DirectivesPlugin from "@pothos/plugin-directives";
+import FederationPlugin from "@pothos/plugin-federation";
 import RelayPlugin from "@pothos/plugin-relay";
 import type { Context } from "../context.ts";
 import { decodeGlobalId, encodeGlobalId } from "./global-id.ts";
@@ -22,7 +24,10 @@ export type SchemaTypes = PothosSchemaTypes.ExtendDefaultTypes<AppSchemaTypes>;
 
 /** The one Pothos builder. Creating it does no I/O; schema files add their types to it. */
 export const builder = new SchemaBuilder<AppSchemaTypes>({
-  plugins: [ComplexityPlugin, RelayPlugin],
+  // Federation (with the directives plugin it needs to print @key) marks User and Order as
+  // entities and nothing else: `schema` prints and runs as before; only `subgraphSchema()` adds
+  // what gateways call (schema/index.ts). Listed last, after anything that wraps resolvers.
+  plugins: [ComplexityPlugin, RelayPlugin, DirectivesPlugin, FederationPlugin],
   defaultFieldNullability: false,
   // Cost = the rows an operation can return: each field costs 1, and a list multiplies what is
   // under it only where a field says so (connections by first/last). The limit is enforced at

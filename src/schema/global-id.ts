@@ -31,6 +31,14 @@ export function decodeGlobalIdOf(typename: string, globalId: string, argument: s
   return decoded.id;
 }
 
+/**
+ * The id in a federation entity representation (`{ __typename, id }` in `_entities`): the key is
+ * the global ID, checked like an ID argument, so a gateway passing anything else gets the same
+ * BAD_USER_INPUT as a client would.
+ */
+export const decodeEntityKey = (typename: string, reference: { readonly id?: unknown }): string =>
+  decodeGlobalIdOf(typename, typeof reference.id === "string" ? reference.id : "", "representations");
+
 /** Like `decodeGlobalIdOf`, for mutation inputs: `null` instead of throwing, so the payload can say why. */
 export function tryDecodeGlobalIdOf(typename: string, globalId: string): string | null {
   try {

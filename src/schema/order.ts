@@ -9,7 +9,7 @@ import { builder, type SchemaTypes } from "./builder.ts";
 import { connectionCost, ITEMS_PER_ORDER_COST } from "./cost.ts";
 import { SortDirectionEnum, toConnection, toPageRequest, type CursorScope } from "./connection.ts";
 import { invalidInput, MutationError, toPayload } from "./errors.ts";
-import { decodeGlobalIdOf, tryDecodeGlobalIdOf } from "./global-id.ts";
+import { decodeEntityKey, decodeGlobalIdOf, tryDecodeGlobalIdOf } from "./global-id.ts";
 import { UserRef } from "./user.ts";
 
 export const OrderStatusEnum = builder.enumType("OrderStatus", {
@@ -84,6 +84,12 @@ builder.node(OrderRef, {
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     version: t.exposeInt("version", { description: "Optimistic-concurrency version; increases by one on every change." }),
   }),
+});
+
+// A federation entity like User (see user.ts).
+builder.asEntity(OrderRef, {
+  key: builder.selection<{ id: string }>("id"),
+  resolveReference: (reference, { loaders }) => loaders.orderById.load(decodeEntityKey("Order", reference)),
 });
 
 const OrderConnection = builder.connectionObject(

@@ -5,7 +5,7 @@ import { builder } from "./builder.ts";
 import { connectionCost } from "./cost.ts";
 import { SortDirectionEnum, toConnection, toPageRequest, type CursorScope } from "./connection.ts";
 import { invalidInput, MutationError, toPayload } from "./errors.ts";
-import { decodeGlobalIdOf, tryDecodeGlobalIdOf } from "./global-id.ts";
+import { decodeEntityKey, decodeGlobalIdOf, tryDecodeGlobalIdOf } from "./global-id.ts";
 import "./scalars.ts";
 
 export const UserStatusEnum = builder.enumType("UserStatus", { values: ["ACTIVE", "DEACTIVATED"] as const });
@@ -24,6 +24,14 @@ builder.node(UserRef, {
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     version: t.exposeInt("version", { description: "Optimistic-concurrency version; increases by one on every change." }),
   }),
+});
+
+// In the federation subgraph (options.federation) other subgraphs refer to a user by its global
+// ID; `_entities` loads it as `node` does, through the loader: one statement per batch of
+// representations, the viewer's rules applied by the service.
+builder.asEntity(UserRef, {
+  key: builder.selection<{ id: string }>("id"),
+  resolveReference: (reference, { loaders }) => loaders.userById.load(decodeEntityKey("User", reference)),
 });
 
 const UserConnection = builder.connectionObject(

@@ -44,8 +44,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function call(caller: keyof typeof callers, query: string, variables: Record<string, unknown> = {}) {
-  const response = await fetch(instance.url, {
+async function call(caller: keyof typeof callers, query: string, variables: Record<string, unknown> = {}, target: Instance = instance) {
+  const response = await fetch(target.url, {
     method: "POST",
     headers: { "content-type": "application/json", ...(callers[caller] ? { authorization: callers[caller] } : {}) },
     body: JSON.stringify({ query, variables }),
@@ -101,6 +101,35 @@ describe("queries", () => {
   it("User.orders: a customer reaches their orders through their own user", async () => {
     const query = `{ viewer { orders { nodes { id user { id } } } } }`;
     expect((await call("alice", query)).body.data.viewer.orders.nodes).toEqual([{ id: ids.aliceOrder, user: { id: ids.alice } }]);
+  });
+});
+
+describe("_entities (FEDERATION=true): the same rules as node", () => {
+  let subgraph: Instance;
+  beforeAll(async () => {
+    subgraph = await startTestInstance({ databaseUrl: db.url, migrate: false, federation: true });
+  });
+  afterAll(() => subgraph?.close());
+
+  const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id } ... on Order { id } } }`;
+  const entities = (caller: keyof typeof callers, ...keys: ["User" | "Order", string][]) =>
+    call(caller, ENTITIES, { r: keys.map(([__typename, id]) => ({ __typename, id })) }, subgraph);
+
+  it.each([
+    ["User", "alice"],
+    ["Order", "aliceOrder"],
+  ] as const)("%s: own for the customer, null for anyone else's, anything for admins, UNAUTHENTICATED anonymously", async (typename, own) => {
+    expect((await entities("alice", [typename, ids[own]])).body.data._entities).toEqual([{ id: ids[own] }]);
+    expect((await entities("bob", [typename, ids[own]])).body).toEqual(priced({ data: { _entities: [null] } }));
+    expect((await entities("admin", [typename, ids[own]])).body.data._entities).toEqual([{ id: ids[own] }]);
+    expect(code(await entities("anonymous", [typename, ids[own]]))).toBe("UNAUTHENTICATED");
+  });
+
+  it("a batch: each foreign or missing position is null, exactly as in nodes", async () => {
+    const missing = Buffer.from("Order:01900000-0000-7000-8000-000000000000").toString("base64url");
+    const keys: ["User" | "Order", string][] = [["Order", ids.aliceOrder], ["Order", ids.bobOrder], ["User", ids.alice], ["User", ids.bob], ["Order", missing]];
+    expect((await entities("alice", ...keys)).body.data._entities).toEqual([{ id: ids.aliceOrder }, null, { id: ids.alice }, null, null]);
+    expect((await entities("admin", ...keys)).body.data._entities).toEqual([{ id: ids.aliceOrder }, { id: ids.bobOrder }, { id: ids.alice }, { id: ids.bob }, null]);
   });
 });
 

@@ -1,6 +1,9 @@
 /** CORS, GraphiQL and introspection as deployments configure them. */
+import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import type { Instance } from "../../src/instance.ts";
+import { ADMIN_AUTHORIZATION } from "../support/auth.ts";
 import { startTestInstance } from "../support/instances.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { priced } from "../support/test-app.ts";
@@ -55,6 +58,7 @@ describe("GraphiQL and introspection", () => {
     expect(await page.text()).not.toMatch(/graphiql/i);
     const introspection = await fetch(instance.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __type(name: \"User\") { name } }" }) });
     expect(JSON.stringify(await introspection.json())).toMatch(/introspection has been disabled/);
+    expect(JSON.stringify(await overWebSocket(instance, "{ __type(name: \"User\") { name } }"))).toMatch(/introspection has been disabled/);
   });
 
   it("serves both when turned on, as in development", async () => {
@@ -63,5 +67,19 @@ describe("GraphiQL and introspection", () => {
     expect(await page.text()).toMatch(/graphiql/i);
     const introspection = await fetch(instance.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __type(name: \"User\") { name } }" }) });
     expect(await introspection.json()).toEqual(priced({ data: { __type: { name: "User" } } }));
+    expect(await overWebSocket(instance, "{ __type(name: \"User\") { name } }")).toEqual(priced({ data: { __type: { name: "User" } } }));
   });
 });
+
+/** A query's result over graphql-ws (as an administrator), or the errors it was refused with. */
+async function overWebSocket(instance: Instance, query: string): Promise<unknown> {
+  const client = createClient({ url: instance.websocketUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: ADMIN_AUTHORIZATION } });
+  try {
+    for await (const result of client.iterate({ query })) return result;
+    throw new Error("no result");
+  } catch (errors) {
+    return errors;
+  } finally {
+    await client.dispose();
+  }
+}

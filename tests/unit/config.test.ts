@@ -91,3 +91,19 @@ describe("trusted documents configuration", () => {
     expect(errorOf({ TRUSTED_DOCUMENTS_ONLY: "true" })).toMatch(/TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS_FILE/);
   });
 });
+
+describe("federation", () => {
+  it("is off unless FEDERATION says so, in every profile", () => {
+    expect(loadConfig({}).options.federation).toBe(false);
+    expect(loadConfig({ NODE_ENV: "production", AUTH_JWT_SECRET: "x".repeat(32) }).options.federation).toBe(false);
+    expect(loadConfig({ FEDERATION: "true" }).options.federation).toBe(true);
+    expect(errorOf({ FEDERATION: "yes" })).toMatch(/FEDERATION="yes": FEDERATION must be true or false/);
+  });
+
+  it("refuses only-trusted documents with it (a gateway's planner writes the subgraph's documents), in production by default too", () => {
+    expect(errorOf({ FEDERATION: "true", TRUSTED_DOCUMENTS_FILE: "documents.json", TRUSTED_DOCUMENTS_ONLY: "true" })).toMatch(/FEDERATION=true with TRUSTED_DOCUMENTS_ONLY=true: .*set TRUSTED_DOCUMENTS_ONLY=false/);
+    const production = { NODE_ENV: "production", AUTH_JWT_SECRET: "x".repeat(32), FEDERATION: "true", TRUSTED_DOCUMENTS_FILE: "documents.json" };
+    expect(errorOf(production)).toMatch(/production's default TRUSTED_DOCUMENTS_ONLY=true/);
+    expect(loadConfig({ ...production, TRUSTED_DOCUMENTS_ONLY: "false" }).options).toMatchObject({ federation: true, trustedDocuments: { file: "documents.json", only: false } });
+  });
+});
