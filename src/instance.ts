@@ -19,6 +19,8 @@ import { createEventBus, type PublishingEventBus } from "./infra/events/event-bu
 import { createOutboxRelay, type OutboxRelay } from "./infra/events/outbox-relay.ts";
 import { migrateDatabase } from "./infra/mikro-orm/migrate.ts";
 import { initOrm, replicaName } from "./infra/mikro-orm/orm.ts";
+import { abandonConnections } from "./infra/postgres/guarded-pool.ts";
+import { watchReplicas } from "./infra/postgres/replica-watch.ts";
 import { createDatabaseMonitor } from "./infra/postgres/monitor.ts";
 import { createRateLimiter } from "./infra/rate-limiter.ts";
 import type { Logger } from "./observability/logger.ts";
@@ -82,6 +84,7 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
     statementTimeoutMs: options.operationTimeoutMs + STATEMENT_TIMEOUT_MARGIN_MS,
     onPool: (created, server) => {
       if (server === "primary") pool = created;
+      else replicaPools.set(server, created);
       // A connection that dies while idle (database restarted) is dropped and replaced.
       created.on("error", (error) => logger.warn({ err: safeError(error) }, "database connection lost"));
     },
@@ -93,8 +96,9 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
   let migrationsApplied = false;
   const metrics = createMetrics();
   const monitor = createDatabaseMonitor(databaseUrl);
-  // Each replica's own line: its replication lag for /metrics and its state for /health/ready.
-  const replicaMonitors = options.databaseReplicaUrls.map((url, index) => ({ name: replicaName(index), monitor: createDatabaseMonitor(url, { applicationName: "ordergraph-monitor" }) }));
+  // Each replica's own line, checked once a second: its lag for /metrics, its state for
+  // /health/ready, and whether reads may go to it (a second's timeout: a frozen one is skipped fast).
+  const replicaMonitors = options.databaseReplicaUrls.map((url, index) => ({ name: replicaName(index), monitor: createDatabaseMonitor(url, { timeoutMs: 1000 }) }));
   const bus = createEventBus({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix, logger });
   const relay = createOutboxRelay({ orm, databaseUrl, publish: (events) => bus.publish(events), logger, ...options.relay });
   const rateLimiter = createRateLimiter(options.rateLimits, { redisUrl: options.redisUrl, keyPrefix: options.channelPrefix });
@@ -121,13 +125,22 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
       const redis = await probe(() => bus.ping());
       checks.redis = redis === "ok" ? "ok" : `degraded: ${redis}`;
     }
-    // A replica that does not answer only sends its reads to the primary: reported, never a reason to be unready.
-    for (const replica of replicaMonitors) {
-      const answer = await probe(() => replica.monitor.ping());
-      checks[replica.name] = answer === "ok" ? "ok" : `degraded: ${answer} (its reads go to the primary)`;
+    // A replica that does not answer only sends its reads to the primary: reported (from its
+    // last check, so a frozen replica never slows readiness), never a reason to be unready.
+    for (const replica of replicaWatch.reports()) {
+      checks[replica.name] = replica.answering ? "ok" : `degraded: ${replica.error} (its reads go to the primary)`;
     }
     return { ready, checks };
   };
+
+  const replicaPools = new Map<string, Pool>();
+  const replicaWatch = watchReplicas(replicaMonitors, {
+    // Skipped at once, and the reads running on it fail over to the primary instead of waiting for their deadline.
+    onUnreachable: (name, error) => {
+      const pool = replicaPools.get(name);
+      if (app.readRouting.unreachable(name, error) && pool) abandonConnections(pool, `${name} stopped answering`);
+    },
+  });
 
   const app = createApp({
     orm,
@@ -150,12 +163,8 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
     ...(bus.kind === "redis" ? { redisUp: async () => (await probe(() => bus.ping())) === "ok" } : {}),
     pool: () => pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
     replicas: () =>
-      Promise.all(
-        replicaMonitors.map(async ({ name, monitor: replica }) => ({
-          name,
-          lagSeconds: await replica.replicationLagSeconds().catch(() => null),
-          up: app.readRouting.replicas().find((state) => state.name === name)?.up ?? false,
-        })),
+      Promise.resolve(
+        replicaWatch.reports().map(({ name, lagSeconds }) => ({ name, lagSeconds, up: app.readRouting.replicas().find((state) => state.name === name)?.up ?? false })),
       ),
   });
 
@@ -259,6 +268,7 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
         await step("outbox relay", () => relay.stop());
         await step("event bus", () => bus.close());
         await step("rate limiter", () => rateLimiter.close());
+        replicaWatch.stop();
         await step("database monitor", () => Promise.all([monitor, ...replicaMonitors.map((replica) => replica.monitor)].map((each) => each.close())));
         await step("database pool", () => orm.close());
       })();

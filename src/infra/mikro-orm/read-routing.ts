@@ -8,9 +8,11 @@
  *   request decides which (`ReadConsistency`, set per operation in context.ts), the repositories
  *   only ask.
  * - A replica that cannot be reached (connection refused or lost, the server shutting down or
- *   in recovery, no answer) is skipped for `retryAfterMs`, logged once when it goes and once when
- *   it is back, and the read that found it so runs on the primary: a replica outage costs a
- *   client nothing. Errors of the read itself (a bad cursor, a cancelled statement) are not the
+ *   in recovery, no answer), found so by a read or by its own check once a second
+ *   (postgres/replica-watch.ts), is skipped, logged once when it goes and once when it is back,
+ *   and the read that found it so runs on the primary: a replica outage costs a client nothing.
+ *   After `retryAfterMs` one read tries it again; the rest wait for that one's answer on the
+ *   primary. Errors of the read itself (a bad cursor, a cancelled statement) are not the
  *   replica's fault and are thrown as they are.
  */
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
@@ -44,6 +46,11 @@ export interface ReadRouting {
   reads(em: EntityManager, consistency: () => ReadConsistency): Reads;
   /** Each replica and whether it takes reads now. */
   replicas(): readonly ReplicaState[];
+  /**
+   * The replica's own check found it not answering: skip it now. True when it was taking reads
+   * until now (its connections are then worth abandoning, so their reads retry on the primary).
+   */
+  unreachable(name: string, error: unknown): boolean;
 }
 
 export interface ReadRoutingOptions {
@@ -58,29 +65,38 @@ export function createReadRouting(orm: MikroORM, { logger, onRead = () => {}, re
   const replicas = (orm.em.getDriver() as unknown as OrdergraphPostgreSqlDriver).replicaConnections().map((connection, index) => ({
     name: replicaName(index),
     db: (): QueryExecutorProvider => connection.getClient(),
-    skippedUntil: 0,
-    down: false,
+    /** up: takes reads; down: skipped until `retryAt`; probing: one read is finding out whether it is back. */
+    state: "up",
+    retryAt: 0,
   }));
   type Replica = (typeof replicas)[number];
   let turn = 0;
 
-  const nextUp = (): Replica | undefined => {
+  // In turn among those up; a replica skipped long enough gets one read to find out whether it
+  // is back (everything else keeps going to the primary until that read succeeds).
+  const next = (): Replica | undefined => {
     const now = Date.now();
     for (let tried = 0; tried < replicas.length; tried++) {
       const replica = replicas[turn++ % replicas.length]!;
-      if (replica.skippedUntil <= now) return replica;
+      if (replica.state === "up") return replica;
+      if (replica.state === "down" && replica.retryAt <= now) {
+        replica.state = "probing";
+        return replica;
+      }
     }
     return undefined;
   };
-  const wentDown = (replica: Replica, error: unknown) => {
-    replica.skippedUntil = Date.now() + retryAfterMs;
-    if (replica.down) return;
-    replica.down = true;
+  const wentDown = (replica: Replica, error: unknown): boolean => {
+    const was = replica.state;
+    replica.state = "down";
+    replica.retryAt = Date.now() + retryAfterMs;
+    if (was !== "up") return false;
     logger.warn({ replica: replica.name, err: safeError(error), retryInMs: retryAfterMs }, `database replica ${replica.name} is unreachable: its reads go to the primary until it answers again`);
+    return true;
   };
   const answered = (replica: Replica) => {
-    if (!replica.down) return;
-    replica.down = false;
+    if (replica.state === "up") return;
+    replica.state = "up";
     logger.info({ replica: replica.name }, `database replica ${replica.name} answers again: reads go to it`);
   };
   const onPrimary = async <T>(em: EntityManager, read: (db: QueryExecutorProvider) => Promise<T>) => {
@@ -94,7 +110,7 @@ export function createReadRouting(orm: MikroORM, { logger, onRead = () => {}, re
       return async (read) => {
         // A transaction's reads stay in it; on the primary, by definition.
         if (replicas.length === 0 || consistency() === "primary" || em.getTransactionContext()) return onPrimary(em, read);
-        const replica = nextUp();
+        const replica = next();
         if (!replica) return onPrimary(em, read);
         let result: Awaited<ReturnType<typeof read>>;
         try {
@@ -107,6 +123,7 @@ export function createReadRouting(orm: MikroORM, { logger, onRead = () => {}, re
           // A replica that stopped answering (a frozen host): this read has used up its time, so
           // it fails, but the next ones go to the primary.
           if (isNotAnswering(error)) wentDown(replica, error);
+          else if (replica.state === "probing") answered(replica); // it answered, with an error of the read's own
           throw error;
         }
         answered(replica);
@@ -114,7 +131,11 @@ export function createReadRouting(orm: MikroORM, { logger, onRead = () => {}, re
         return result;
       };
     },
-    replicas: () => replicas.map(({ name, skippedUntil }) => ({ name, up: skippedUntil <= Date.now() })),
+    unreachable(name, error) {
+      const replica = replicas.find((candidate) => candidate.name === name);
+      return replica ? wentDown(replica, error) : false;
+    },
+    replicas: () => replicas.map(({ name, state }) => ({ name, up: state === "up" })),
   };
 }
 

@@ -133,3 +133,15 @@ export function guardPool(pool: pg.Pool): void {
     });
   };
 }
+
+/**
+ * Fails every statement running on `pool`'s connections at once and closes them, for a server
+ * that stopped answering (a frozen replica): its reads fail as "connection terminated", a
+ * failure the read routing retries on the primary, instead of each waiting for its deadline.
+ */
+export function abandonConnections(pool: pg.Pool, reason: string): void {
+  // pg-pool keeps every client it opened, idle or checked out, in `_clients`.
+  for (const client of (pool as unknown as { _clients?: pg.Client[] })._clients ?? []) {
+    (client as unknown as { connection?: { stream?: Socket } }).connection?.stream?.destroy(new Error(`Connection terminated: ${reason}`));
+  }
+}

@@ -20,8 +20,8 @@ export interface DatabaseMonitor {
   /** Resolves when PostgreSQL answers `select 1` within the time limit. */
   ping(): Promise<void>;
   outboxStats(): Promise<OutboxStats>;
-  /** On a streaming replica: how far its replay is behind what it received, in seconds (0 when caught up). */
-  replicationLagSeconds(): Promise<number>;
+  /** On a streaming replica: whether it has replayed all it received, and how long ago it last replayed a transaction. */
+  replicationState(): Promise<{ caughtUp: boolean; sinceLastReplaySeconds: number }>;
   close(): Promise<void>;
 }
 
@@ -92,13 +92,12 @@ export function createDatabaseMonitor(databaseUrl: string, options: { timeoutMs?
       );
       return { backlog: row?.backlog ?? 0, oldestPendingSeconds: Math.max(row?.lag ?? 0, 0), deadLetters: row?.dead ?? 0 };
     },
-    async replicationLagSeconds() {
-      // Caught up when it has replayed all it received; otherwise the age of the last transaction replayed.
-      const [row] = await query<{ lag: number | null }>(
-        `select case when not pg_is_in_recovery() or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
-                     else extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp())::float8 end as lag`,
+    async replicationState() {
+      const [row] = await query<{ caught_up: boolean | null; since: number | null }>(
+        `select pg_last_wal_receive_lsn() is not distinct from pg_last_wal_replay_lsn() as caught_up,
+                extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp())::float8 as since`,
       );
-      return Math.max(row?.lag ?? 0, 0);
+      return { caughtUp: row?.caught_up ?? true, sinceLastReplaySeconds: Math.max(row?.since ?? 0, 0) };
     },
     async close() {
       closed = true;
