@@ -87,9 +87,9 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
   let migrationsApplied = false;
   const metrics = createMetrics();
   const monitor = createDatabaseMonitor(databaseUrl);
-  const bus = createEventBus({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix, logger });
+  const bus = createEventBus({ redis: options.redis, channelPrefix: options.channelPrefix, logger });
   const relay = createOutboxRelay({ orm, databaseUrl, publish: (events) => bus.publish(events), logger, ...options.relay });
-  const rateLimiter = createRateLimiter(options.rateLimits, { redisUrl: options.redisUrl, keyPrefix: options.channelPrefix });
+  const rateLimiter = createRateLimiter(options.rateLimits, { redis: options.redis, keyPrefix: options.channelPrefix });
   const verifyToken = await createTokenVerifier(auth);
 
   const readiness = async (): Promise<ReadinessReport> => {

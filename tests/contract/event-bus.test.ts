@@ -34,14 +34,14 @@ async function reachable(bus: PublishingEventBus, timeoutMs = 10_000) {
 describeEventBusContract("in-process bus", async () => harnessFor(createEventBus({ logger, channelPrefix: "ordergraph" })));
 
 // A private redis-server when one is installed, so a test can drop the connection; else REDIS_URL.
-let redis: { url: string; stop(): Promise<void> } & Partial<Pick<RedisServer, "kill" | "restart">>;
+let redis: Awaited<ReturnType<typeof redisForTests>> & Partial<Pick<RedisServer, "kill" | "restart">>;
 beforeAll(async () => {
   redis = process.env.REDIS_URL ? await redisForTests() : await startRedisServer();
 });
 afterAll(() => redis?.stop());
 
 describeEventBusContract("Redis bus", async () => {
-  const bus = createEventBus({ redisUrl: redis.url, channelPrefix: uniqueChannelPrefix(), logger });
+  const bus = createEventBus({ redis: redis.servers, channelPrefix: uniqueChannelPrefix(), logger });
   // Connected both ways: subscribing (its listeners hear of the first connection) and publishing.
   await new Promise<void>((resolve) => {
     const remove = bus.onReconnect(() => {
@@ -70,7 +70,7 @@ describe("Redis bus, first connection", () => {
     const { kill, restart } = redis;
     if (!kill || !restart) return context.skip("needs a private redis-server (REDIS_URL is set)");
     await kill();
-    const bus = createEventBus({ redisUrl: redis.url, channelPrefix: uniqueChannelPrefix(), logger });
+    const bus = createEventBus({ redis: redis.servers, channelPrefix: uniqueChannelPrefix(), logger });
     try {
       let told = 0;
       bus.onReconnect(() => told++);

@@ -21,7 +21,7 @@ const ORDER_EVENTS = `
 const USER_EVENTS = `subscription($userId: ID) { userEvents(userId: $userId) { id type user { id name version status } } }`;
 
 let db: TestDatabase;
-let redis: { url: string; stop(): Promise<void> };
+let redis: Awaited<ReturnType<typeof redisForTests>>;
 let a: Instance;
 let b: Instance;
 let prefix: string;
@@ -30,7 +30,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   redis = await redisForTests();
   prefix = uniqueChannelPrefix();
-  const start = () => startTestInstance({ databaseUrl: db.url, redisUrl: redis.url, channelPrefix: prefix, migrate: false });
+  const start = () => startTestInstance({ databaseUrl: db.url, redis: redis.servers, channelPrefix: prefix, migrate: false });
   [a, b] = await Promise.all([start(), start()]);
 });
 afterAll(async () => {

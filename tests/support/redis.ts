@@ -1,9 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createConnection, createServer } from "node:net";
+import type { RedisServers } from "../../src/options.ts";
 
 export interface RedisServer {
   readonly url: string;
+  /** The `redis` option that points at it. */
+  readonly servers: RedisServers;
   readonly port: number;
   /** Kills the server abruptly, as a crash would. */
   kill(): Promise<void>;
@@ -16,8 +19,8 @@ export interface RedisServer {
 }
 
 /** REDIS_URL when set; otherwise a private redis-server from PATH. */
-export async function redisForTests(): Promise<{ url: string; stop(): Promise<void> }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
+export async function redisForTests(): Promise<Pick<RedisServer, "url" | "servers" | "stop">> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, servers: { mode: "standalone", url: process.env.REDIS_URL }, stop: async () => {} };
   return startRedisServer();
 }
 
@@ -46,6 +49,7 @@ export async function startRedisServer(): Promise<RedisServer> {
   };
   return {
     url: `redis://127.0.0.1:${port}`,
+    servers: { mode: "standalone", url: `redis://127.0.0.1:${port}` },
     port,
     kill: async () => {
       if (paused) child?.kill("SIGCONT");
