@@ -43,6 +43,11 @@ export function connectRedis(servers: RedisServers, role: ConnectionRole): Redis
       const { enableOfflineQueue, ...nodeOptions } = options;
       return new Cluster([...servers.nodes], {
         enableOfflineQueue,
+        // Commands fail at once when a node's connection closes or the cluster is down, instead
+        // of waiting in ioredis's retry queue: a publish retried there after the relay had given
+        // up on it would reach its channel after later events the relay sent meanwhile, and a
+        // subscriber drops an event older than one it already has.
+        ...(role.kind === "commands" ? { retryDelayOnFailover: 0, retryDelayOnClusterDown: 0 } : {}),
         // Read the slot map every 5 s, not only after a MOVED: a master that comes back, or a
         // replica promoted in its place, is connected again before a command has to fail first.
         slotsRefreshInterval: 5000,

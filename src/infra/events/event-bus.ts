@@ -154,7 +154,7 @@ function createRedisTransport(servers: RedisServers, logger: Logger, onReconnect
   if (servers.mode === "cluster") {
     const publishClient = connectRedis(servers, publisher);
     watch(publishClient, "publisher", logger);
-    const sharded = createShardedEventTarget<Topics>({ connect: () => connectRedis(servers, { kind: "subscriber" }), publishClient, serializer: tolerantJson, onResubscribed: onReconnect, logger });
+    const sharded = createShardedEventTarget<Topics>({ connect: () => connectRedis(servers, { kind: "subscriber" }), publishClient, serializer: tolerantJson, onSubscriptionsLost: onReconnect, logger });
     return {
       eventTarget: sharded.eventTarget,
       publishClient,

@@ -6,11 +6,14 @@
  * `shardedSubscribers`: one connection per master, replaced and resubscribed by ioredis when a
  * master's connection ends or the slots move).
  *
- * What it adds:
- * - `ready()`: every SSUBSCRIBE sent so far has been answered (the PING the classic bus sends
- *   cannot reach ioredis's per-master connections).
- * - `onResubscribed`: called once after each loss of a subscriber connection, when every master
- *   holding our channels has them again (and after the first connection).
+ * What it adds, for the EventBus port's `ready()` and `onReconnect`:
+ * - `ready()` resolves once every SSUBSCRIBE sent so far has been answered, and, after a
+ *   subscriber connection was lost, once every master holding our channels has them again (the
+ *   PING the classic bus sends cannot reach ioredis's per-master connections).
+ * - `onSubscriptionsLost` is called at the first connection and as soon as a subscriber
+ *   connection is lost, not when it is back: a listener that catches up after `ready()` then
+ *   reads the outbox before it handles anything received after the resubscription. (The classic
+ *   bus gets this order from ioredis: its "ready" event comes before any message that follows.)
  * - A Cluster connection that is lost as a whole is replaced by a new one: ioredis 5.11's sharded
  *   subscribers never come back from that (a subscriber stopped while it was still connecting
  *   never settles, and its subscriber group waits for it for good).
@@ -25,14 +28,14 @@ export interface ShardedEventTargetOptions {
   readonly connect: () => Cluster;
   readonly publishClient: Cluster;
   readonly serializer: { stringify(message: unknown): string; parse(message: string): unknown };
-  /** Called after the subscriptions were lost and are in place again, and after the first connection. */
-  readonly onResubscribed: () => void;
+  /** Called at the first connection, and when a subscriber connection is lost (once until all are back). */
+  readonly onSubscriptionsLost: () => void;
   readonly logger: Logger;
 }
 
 export interface ShardedEventTarget<Topics extends Record<string, [unknown]>> {
   readonly eventTarget: PubSubEventTarget<Topics>;
-  /** Resolves once every SSUBSCRIBE and SUNSUBSCRIBE sent so far has been answered (or has failed); at once while not connected. */
+  /** Resolves once every SSUBSCRIBE sent so far has been answered and every subscriber connection lost is back with its channels. */
   ready(): Promise<void>;
   close(): Promise<void>;
 }
@@ -48,7 +51,7 @@ export function createShardedEventTarget<Topics extends Record<string, [unknown]
   connect,
   publishClient,
   serializer,
-  onResubscribed,
+  onSubscriptionsLost,
   logger,
 }: ShardedEventTargetOptions): ShardedEventTarget<Topics> {
   /** Each topic's listeners, as given, with the function each is called through. */
@@ -64,10 +67,18 @@ export function createShardedEventTarget<Topics extends Record<string, [unknown]
   let failedAt = 0;
   let recheck: NodeJS.Timeout | undefined;
   let closed = false;
+  /** `ready()` calls waiting for every loss to be confirmed. */
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    for (const resolve of waiting.splice(0)) resolve();
+  };
 
   const lost = () => {
-    if (confirmed === losses) logger.warn("redis subscriber connection lost; resubscribing");
+    const first = confirmed === losses;
     losses++;
+    if (!first) return;
+    logger.warn("redis subscriber connection lost; resubscribing");
+    onSubscriptionsLost();
   };
 
   const onMessage = (channel: string, message: string) => {
@@ -81,6 +92,7 @@ export function createShardedEventTarget<Topics extends Record<string, [unknown]
     client.on("smessage", onMessage);
     client.on("error", (error: Error) => logger.debug({ err: error }, "redis subscriber connection error"));
     client.on("-node", lost);
+    client.on("-subscriber", lost); // replaced without its connection ending first (slots moved)
     client.on("subscribersReady", () => void confirm());
     client.once("ready", () => client.once("reconnecting", () => replace(client)));
     for (const channel of callbacksForTopic.keys()) track(client, client.ssubscribe(channel), channel, "ssubscribe");
@@ -139,9 +151,11 @@ export function createShardedEventTarget<Topics extends Record<string, [unknown]
     try {
       const covering = losses;
       if (await resubscribedEverywhere()) {
-        if (confirmed > 0) logger.info("redis subscriptions restored");
+        const first = confirmed === 0;
+        if (!first) logger.info("redis subscriptions restored");
         confirmed = covering;
-        onResubscribed();
+        if (confirmed >= losses) release();
+        if (first) onSubscriptionsLost();
       } else {
         failedAt = Date.now();
       }
@@ -185,11 +199,13 @@ export function createShardedEventTarget<Topics extends Record<string, [unknown]
   return {
     eventTarget,
     async ready() {
-      if (subscriber.status === "ready") await answered();
+      await answered();
+      if (confirmed < losses && !closed) await new Promise<void>((resolve) => waiting.push(resolve));
     },
     async close() {
       closed = true;
       clearTimeout(recheck);
+      release();
       // quit() waits for pending replies; while Redis is unreachable it fails, so drop the sockets.
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
