@@ -1,6 +1,6 @@
 /**
  * Redis under Sentinel, of the test's own, on free loopback ports: a master, a replica of it, and
- * one sentinel (quorum 1) that fails over quickly (down after 1 s). Every process is killed by
+ * one sentinel (quorum 1) that fails over quickly (down after 2 s). Every process is killed by
  * `stop()`, and when the test process exits at the latest.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -65,7 +65,8 @@ export async function startRedisSentinel({ password }: { password?: string } = {
         "bind 127.0.0.1",
         `dir ${dir}`,
         `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 1`,
-        `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
+        // Short, but not so short that a busy machine (tests run in parallel) looks like a dead master.
+        `sentinel down-after-milliseconds ${MASTER_NAME} 2000`,
         `sentinel failover-timeout ${MASTER_NAME} 3000`,
         ...(password ? [`sentinel auth-pass ${MASTER_NAME} ${password}`] : []),
       ].join("\n"),
@@ -86,6 +87,7 @@ export async function startRedisSentinel({ password }: { password?: string } = {
       return { port: Number(fields.get("port")), flags: fields.get("flags"), linkUp: fields.get("master-link-status") === "ok" };
     });
   }
+  const servers = [connect(masterPort), connect(replicaPort)];
   /** Until Sentinel knows a replica it can promote: found (from the master's INFO), up, and replicating. */
   async function promotable() {
     await until(async () => (await replicas()).some((replica) => replica.flags === "slave" && replica.linkUp), "Sentinel to know a replica it can promote", 30_000);
@@ -101,12 +103,17 @@ export async function startRedisSentinel({ password }: { password?: string } = {
     servers: { mode: "sentinel", sentinels: [{ host: "127.0.0.1", port: sentinelPort }], masterName: MASTER_NAME, password },
     masterPort: masterPortNow,
     async waitForSubscribers(channel, count = 1, timeoutMs = 5000) {
-      const master = connect(await masterPortNow());
-      try {
-        await until(async () => ((await master.pubsub("NUMSUB", channel)) as [string, number])[1] >= count, `${count} subscriber(s) on ${channel}`, timeoutMs);
-      } finally {
-        master.disconnect();
-      }
+      // On both servers: until Sentinel demotes an old master, clients stay on it (see
+      // redis-connection.ts), also after a failover Sentinel started by itself.
+      let counts: number[] = [];
+      await until(
+        async () => {
+          counts = await Promise.all(servers.map(async (server) => ((await server.pubsub("NUMSUB", channel).catch(() => [channel, 0])) as [string, number])[1]));
+          return counts.reduce((sum, subscribers) => sum + subscribers, 0) >= count;
+        },
+        () => `${count} subscriber(s) on ${channel} (have ${counts.join(" + ")})`,
+        timeoutMs,
+      );
     },
     async failover() {
       await promotable();
@@ -135,11 +142,11 @@ export async function startRedisSentinel({ password }: { password?: string } = {
   };
 }
 
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
+async function until(condition: () => Promise<boolean>, what: string | (() => string), timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await condition().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${typeof what === "string" ? what : what()} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
