@@ -3,7 +3,7 @@
  * message naming the variable and how to fix it.
  */
 import { z } from "zod";
-import { profileDefaults, resolveOptions, type Options } from "./options.ts";
+import { profileDefaults, resolveOptions, type Options, type RedisAddress, type RedisServers } from "./options.ts";
 
 const bool = (name: string) =>
   z
@@ -20,6 +20,18 @@ const int = (name: string, min: number, max: number) =>
 const postgresUrl = z
   .url({ error: "DATABASE_URL must be a URL like postgres://user:password@host:5432/database" })
   .refine((url) => /^postgres(ql)?:\/\//.test(url), { error: "DATABASE_URL must start with postgres:// or postgresql://" });
+
+/** "host:port,host:port" ([v6 address]:port too): where Sentinels or Cluster nodes are. */
+const redisAddresses = (name: string, example: string) =>
+  z.string().transform((value, context): RedisAddress[] => {
+    const addresses = value.split(",").map((entry) => /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:,[\]]+)):(\d{1,5})$/.exec(entry.trim()));
+    const bad = addresses.findIndex((match) => match === null || Number(match[3]) < 1 || Number(match[3]) > 65_535);
+    if (bad !== -1) {
+      context.addIssue({ code: "custom", message: `${name} must be a comma-separated list of host:port, like ${example}` });
+      return z.NEVER;
+    }
+    return addresses.map((match) => ({ host: match![1] ?? match![2]!, port: Number(match![3]) }));
+  });
 
 const ConfigSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"], { error: "NODE_ENV must be development, production or test" }).default("development"),
@@ -52,6 +64,11 @@ const ConfigSchema = z.object({
     .url({ error: "REDIS_URL must be a URL like redis://127.0.0.1:6379" })
     .refine((url) => /^rediss?:\/\//.test(url), { error: "REDIS_URL must start with redis:// or rediss://" })
     .optional(),
+  REDIS_SENTINELS: redisAddresses("REDIS_SENTINELS", "10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379").optional(),
+  REDIS_SENTINEL_NAME: z.string().regex(/^[^\s]{1,128}$/, { error: "REDIS_SENTINEL_NAME must be the name Sentinel monitors the master by (sentinel monitor <name> …), like mymaster" }).optional(),
+  REDIS_CLUSTER_NODES: redisAddresses("REDIS_CLUSTER_NODES", "10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379").optional(),
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
   REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "REDIS_CHANNEL_PREFIX must be 1-64 letters, digits, _ . or -" }).optional(),
   TRUSTED_DOCUMENTS_FILE: z.string().min(1).optional(),
   TRUSTED_DOCUMENTS_ONLY: bool("TRUSTED_DOCUMENTS_ONLY").optional(),
@@ -162,7 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       updateUserPerMinute: c.RATE_LIMIT_UPDATE_USER_PER_MINUTE,
     },
     trustedDocuments: { file: c.TRUSTED_DOCUMENTS_FILE, only: c.TRUSTED_DOCUMENTS_ONLY },
-    redisUrl: c.REDIS_URL,
+    redis: redisServers(c),
     channelPrefix: c.REDIS_CHANNEL_PREFIX,
     subscriptions: { perConnection: c.MAX_SUBSCRIPTIONS_PER_CONNECTION, perUser: c.MAX_SUBSCRIPTIONS_PER_USER },
     relay: c.OUTBOX_RETENTION_HOURS === undefined ? {} : { retentionMs: c.OUTBOX_RETENTION_HOURS * 3_600_000 },
@@ -206,7 +223,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     options,
   };
 }
-const SECRETS = new Set(["AUTH_JWT_SECRET", "AUTH_JWT_PUBLIC_KEY"]);
+/**
+ * Which Redis, from the one mode set: REDIS_URL (one server), REDIS_SENTINELS with
+ * REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES; credentials for the last two apart (a URL carries its own).
+ */
+function redisServers(c: z.infer<typeof ConfigSchema>): RedisServers | undefined {
+  const modes = (["REDIS_URL", "REDIS_SENTINELS", "REDIS_CLUSTER_NODES"] as const).filter((name) => c[name] !== undefined);
+  const problems: string[] = [];
+  if (modes.length > 1) {
+    problems.push(`${modes.join(", ")}: set only one: REDIS_URL for one server, REDIS_SENTINELS (with REDIS_SENTINEL_NAME) for Sentinel, or REDIS_CLUSTER_NODES for a Cluster`);
+  }
+  if (c.REDIS_SENTINELS && !c.REDIS_SENTINEL_NAME) problems.push("REDIS_SENTINEL_NAME: set the name Sentinel monitors the master by (sentinel monitor <name> …), like mymaster; REDIS_SENTINELS needs it");
+  if (c.REDIS_SENTINEL_NAME && !c.REDIS_SENTINELS) problems.push("REDIS_SENTINEL_NAME needs REDIS_SENTINELS: set the sentinels' addresses, or unset REDIS_SENTINEL_NAME");
+  if ((c.REDIS_USERNAME || c.REDIS_PASSWORD) && !c.REDIS_SENTINELS && !c.REDIS_CLUSTER_NODES) {
+    problems.push(`${c.REDIS_USERNAME ? "REDIS_USERNAME" : "REDIS_PASSWORD"} is for REDIS_SENTINELS or REDIS_CLUSTER_NODES: ${c.REDIS_URL ? "put the credentials in REDIS_URL (redis://user:password@host:6379)" : "set one of them, or unset it"}`);
+  }
+  if (c.REDIS_USERNAME && !c.REDIS_PASSWORD) problems.push("REDIS_USERNAME needs REDIS_PASSWORD: set the user's password");
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration; fix these environment variables:\n${problems.map((problem) => `  ${problem}`).join("\n")}`);
+  const credentials = { username: c.REDIS_USERNAME, password: c.REDIS_PASSWORD };
+  if (c.REDIS_URL) return { mode: "standalone", url: c.REDIS_URL };
+  if (c.REDIS_SENTINELS) return { mode: "sentinel", sentinels: c.REDIS_SENTINELS, masterName: c.REDIS_SENTINEL_NAME!, ...credentials };
+  if (c.REDIS_CLUSTER_NODES) return { mode: "cluster", nodes: c.REDIS_CLUSTER_NODES, ...credentials };
+  return undefined;
+}
+
+const SECRETS = new Set(["AUTH_JWT_SECRET", "AUTH_JWT_PUBLIC_KEY", "REDIS_PASSWORD"]);
 const URLS = new Set(["DATABASE_URL", "REDIS_URL"]);
 
 /** How a bad value is shown in an error: secrets not at all, URLs without their password. */

@@ -99,9 +99,9 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
   // Each replica's own line, checked once a second: its lag for /metrics, its state for
   // /health/ready, and whether reads may go to it (a second's timeout: a frozen one is skipped fast).
   const replicaMonitors = options.databaseReplicaUrls.map((url, index) => ({ name: replicaName(index), monitor: createDatabaseMonitor(url, { timeoutMs: 1000 }) }));
-  const bus = createEventBus({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix, logger });
+  const bus = createEventBus({ redis: options.redis, channelPrefix: options.channelPrefix, logger });
   const relay = createOutboxRelay({ orm, databaseUrl, publish: (events) => bus.publish(events), logger, ...options.relay });
-  const rateLimiter = createRateLimiter(options.rateLimits, { redisUrl: options.redisUrl, keyPrefix: options.channelPrefix });
+  const rateLimiter = createRateLimiter(options.rateLimits, { redis: options.redis, keyPrefix: options.channelPrefix });
   const verifyToken = await createTokenVerifier(auth);
 
   const readiness = async (): Promise<ReadinessReport> => {

@@ -91,8 +91,8 @@ export interface Options {
     /** With a manifest, refuse documents sent as text. @default false (true in production) */
     readonly only: boolean;
   };
-  /** Redis for events and rate limits across instances; unset: in-process, one instance only. @default undefined */
-  readonly redisUrl: string | undefined;
+  /** Redis for events and rate limits across instances: one server, a Sentinel-watched master, or a Cluster; unset: in-process, one instance only. @default undefined */
+  readonly redis: RedisServers | undefined;
   /** Prefix of Redis channels and keys; every instance on one outbox must share it. @default "ordergraph" */
   readonly channelPrefix: string;
   /** Subscriptions over WebSocket. */
@@ -118,8 +118,34 @@ export interface Options {
   readonly drainDelayMs: number;
 }
 
+/**
+ * Where Redis is. Sentinel and Cluster nodes are found from the addresses given (any one that
+ * answers is enough); a password given here is for the Redis servers, not for the sentinels.
+ */
+export type RedisServers =
+  /** One server: redis://[user:password@]host:port[/db] (rediss:// for TLS). */
+  | { readonly mode: "standalone"; readonly url: string }
+  /** The master Sentinel knows as `masterName`, followed through failovers. */
+  | ({ readonly mode: "sentinel"; readonly sentinels: readonly RedisAddress[]; readonly masterName: string } & RedisCredentials)
+  /** A Redis Cluster (Redis 7 or newer: events use sharded pub/sub). */
+  | ({ readonly mode: "cluster"; readonly nodes: readonly RedisAddress[] } & RedisCredentials);
+
+export interface RedisAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RedisCredentials {
+  readonly username?: string;
+  readonly password?: string;
+}
+
 /** What a caller may override: any option, and any field of a group. */
-export type OptionOverrides = { readonly [K in keyof Options]?: Options[K] extends readonly unknown[] | string | number | boolean | undefined ? Options[K] : Partial<Options[K]> };
+export type OptionOverrides = { readonly [K in keyof Options]?: Options[K] extends WholeValue ? Options[K] : Partial<Options[K]> };
+
+/** Values an override replaces whole: a Redis of another mode shares no fields with the one before. */
+type WholeValue = readonly unknown[] | string | number | boolean | RedisServers | undefined;
+const WHOLE_OBJECTS = new Set(["redis"]);
 
 const DEFAULTS: Omit<Options, "poolQueueLimit"> = {
   host: "127.0.0.1",
@@ -140,7 +166,7 @@ const DEFAULTS: Omit<Options, "poolQueueLimit"> = {
   trustedProxyHops: 0,
   rateLimits: { placeOrderPerMinute: 30, createUserPerMinute: 10, updateUserPerMinute: 20 },
   trustedDocuments: { file: undefined, only: false },
-  redisUrl: undefined,
+  redis: undefined,
   channelPrefix: "ordergraph",
   subscriptions: { perConnection: 100, perUser: 500, maxUnsentBytesPerSocket: 4 * MIB, maxUnsentBytesTotal: 256 * MIB, connectionInitWaitTimeoutMs: 3000, keepAliveMs: 12_000 },
   relay: {},
@@ -167,10 +193,11 @@ export function resolveOptions(...layers: OptionOverrides[]): Options {
       if (!(key in DEFAULTS) && key !== "poolQueueLimit") throw new TypeError(`Unknown option "${key}"`);
       if (value === undefined) continue;
       const current = merged[key];
-      if (isGroup(current) && isGroup(value) && key !== "relay") {
+      const merges = isGroup(current) && isGroup(value) && !WHOLE_OBJECTS.has(key);
+      if (merges && key !== "relay") {
         for (const field of Object.keys(value)) if (!(field in current) && !FEED_TUNING.has(field)) throw new TypeError(`Unknown option "${key}.${field}"`);
       }
-      merged[key] = isGroup(current) && isGroup(value) ? { ...current, ...definedFields(value) } : value;
+      merged[key] = merges ? { ...current, ...definedFields(value) } : value;
     }
   }
   const options = merged as unknown as Omit<Options, "poolQueueLimit"> & { poolQueueLimit?: number };

@@ -61,7 +61,7 @@ async function main(config: Config): Promise<void> {
     logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : "database schema is up to date");
   }
   if (instance.bus.kind === "in-process") {
-    logger.info("REDIS_URL is unset: subscriptions use an in-process event bus and see only this instance's changes");
+    logger.info("No Redis (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES): subscriptions use an in-process event bus and see only this instance's changes");
   }
   if (devSecret && adminToken) await printDevTokens(instance, devSecret, adminToken, logger);
   logger.info(

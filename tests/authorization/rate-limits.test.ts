@@ -1,13 +1,14 @@
 /** Per-caller limits on placeOrder and createUser, shared across instances through Redis. */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Instance } from "../../src/instance.ts";
+import type { RedisServers } from "../../src/options.ts";
 import { bearer, customerToken } from "../support/auth.ts";
 import { post, startTestInstance, uniqueChannelPrefix } from "../support/instances.ts";
 import { redisForTests } from "../support/redis.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
 let db: TestDatabase;
-let redis: { url: string; stop(): Promise<void> };
+let redis: Awaited<ReturnType<typeof redisForTests>>;
 const instances: Instance[] = [];
 
 beforeAll(async () => {
@@ -20,8 +21,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const start = async (redisUrl?: string, channelPrefix = uniqueChannelPrefix()) => {
-  const instance = await startTestInstance({ databaseUrl: db.url, migrate: false, redisUrl, channelPrefix, rateLimits: { placeOrderPerMinute: 2, createUserPerMinute: 2 } });
+const start = async (servers?: RedisServers, channelPrefix = uniqueChannelPrefix()) => {
+  const instance = await startTestInstance({ databaseUrl: db.url, migrate: false, redis: servers, channelPrefix, rateLimits: { placeOrderPerMinute: 2, createUserPerMinute: 2 } });
   instances.push(instance);
   return instance;
 };
@@ -55,7 +56,7 @@ it("tells anonymous callers apart by X-Forwarded-For when told to trust the prox
 
 it("limits orders per user, across instances sharing Redis, without affecting other users", async () => {
   const prefix = uniqueChannelPrefix();
-  const [a, b] = [await start(redis.url, prefix), await start(redis.url, prefix)];
+  const [a, b] = [await start(redis.servers, prefix), await start(redis.servers, prefix)];
   const create = async (email: string) => (await post(a, `mutation { createUser(input: { email: "${email}", name: "O" }) { user { id } } }`)).createUser.user.id as string;
   const [carol, dave] = [await create("carol-limits@example.com"), await create("dave-limits@example.com")];
   const tokenOf = async (id: string) => bearer(await customerToken(Buffer.from(id, "base64url").toString("utf8").split(":")[1]!));

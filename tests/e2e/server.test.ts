@@ -124,7 +124,7 @@ describe("npm test on a fresh machine", () => {
     );
     const missing = JSON.parse(probe.stdout) as string[];
     expect(missing).toHaveLength(2);
-    expect(missing[0]).toMatch(/^redis-server .*apt-get install redis-server.*brew install redis/);
+    expect(missing[0]).toMatch(/^redis-server and redis-cli .*apt-get install redis-server.*brew install redis/);
     expect(missing[1]).toMatch(/^Chromium at \/nonexistent\/chromium .*apt-get install chromium/);
   });
 });

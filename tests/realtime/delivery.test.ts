@@ -14,7 +14,7 @@ import { subscribe } from "../support/subscriber.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
 let db: TestDatabase;
-let redis: { url: string; stop(): Promise<void> };
+let redis: Awaited<ReturnType<typeof redisForTests>>;
 let instance: Instance;
 let prefix: string;
 const logs: Record<string, any>[] = [];
@@ -24,7 +24,7 @@ beforeAll(async () => {
   redis = await redisForTests();
   prefix = uniqueChannelPrefix();
   // A poll interval no test waits for: delivery must come from the commit's NOTIFY.
-  instance = await startTestInstance({ databaseUrl: db.url, redisUrl: redis.url, channelPrefix: prefix, migrate: false, relay: { pollIntervalMs: 60_000 }, logLines: logs });
+  instance = await startTestInstance({ databaseUrl: db.url, redis: redis.servers, channelPrefix: prefix, migrate: false, relay: { pollIntervalMs: 60_000 }, logLines: logs });
 });
 afterAll(async () => {
   await instance?.close();

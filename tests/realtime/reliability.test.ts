@@ -29,7 +29,7 @@ afterAll(async () => {
 describe("when Redis goes away", () => {
   it("keeps accepting mutations, and delivers every missed event exactly once when Redis is back", async () => {
     const prefix = uniqueChannelPrefix();
-    const instance = await startTestInstance({ databaseUrl: db.url, redisUrl: redis.url, channelPrefix: prefix, migrate: false, relay: { pollIntervalMs: 100 } });
+    const instance = await startTestInstance({ databaseUrl: db.url, redis: redis.servers, channelPrefix: prefix, migrate: false, relay: { pollIntervalMs: 100 } });
     instances.push(instance);
     const user = await createUser(instance, "outage@example.com");
     await outboxDrained(instance);
@@ -63,7 +63,7 @@ describe("when Redis goes away", () => {
 describe("two relays on one outbox", () => {
   it("deliver every event once, in order per order, whichever relay publishes it", async () => {
     const prefix = uniqueChannelPrefix();
-    const start = () => startTestInstance({ databaseUrl: db.url, redisUrl: redis.url, channelPrefix: prefix, migrate: false, relay: { batchSize: 3, pollIntervalMs: 50 } });
+    const start = () => startTestInstance({ databaseUrl: db.url, redis: redis.servers, channelPrefix: prefix, migrate: false, relay: { batchSize: 3, pollIntervalMs: 50 } });
     const [a, b] = await Promise.all([start(), start()]);
     instances.push(a, b);
     const user = await createUser(a, "race@example.com");

@@ -29,7 +29,7 @@ beforeAll(async () => {
   instance = await startTestInstance({
     databaseUrl: db.url,
     migrate: false,
-    redisUrl: redis.url,
+    redis: redis.servers,
     channelPrefix,
     subscriptions: { maxStallMs: 1500, maxPendingEvents: 50, maxUnsentBytesPerSocket: 256 * 1024, perConnection: 3, perUser: 1000 },
   });
@@ -138,7 +138,7 @@ describe("subscribers that stop reading, together", () => {
     const bounded = await startTestInstance({
       databaseUrl: db.url,
       migrate: false,
-      redisUrl: redis.url,
+      redis: redis.servers,
       channelPrefix,
       subscriptions: { maxUnsentBytesPerSocket: 64 * 1024 * 1024, maxUnsentBytesTotal: 512 * 1024 },
     });
@@ -257,7 +257,7 @@ describe("subscription limits", () => {
 describe("shared fan-out", () => {
   it("executes each event once for subscribers that must see the same result, and once per caller otherwise", async () => {
     const statements: string[] = [];
-    const shared = await startTestInstance({ databaseUrl: db.url, migrate: false, redisUrl: redis.url, channelPrefix, onStatement: (sql) => statements.push(sql) });
+    const shared = await startTestInstance({ databaseUrl: db.url, migrate: false, redis: redis.servers, channelPrefix, onStatement: (sql) => statements.push(sql) });
     try {
       const document = "subscription { orderEvents { id order { id status } } }";
       const admins = Array.from({ length: 30 }, () => subscribe<{ orderEvents: { id: string; order: { status: string } } }>(shared.websocketUrl, document));
@@ -287,7 +287,7 @@ describe("shared fan-out", () => {
 
 describe("the per-user subscription limit", () => {
   it("counts a caller's subscriptions across its connections on the instance", async () => {
-    const limited = await startTestInstance({ databaseUrl: db.url, migrate: false, redisUrl: redis.url, channelPrefix, subscriptions: { perConnection: 10, perUser: 2 } });
+    const limited = await startTestInstance({ databaseUrl: db.url, migrate: false, redis: redis.servers, channelPrefix, subscriptions: { perConnection: 10, perUser: 2 } });
     try {
       const first = subscribe(limited.websocketUrl, "subscription { userEvents { id } }");
       const second = subscribe(limited.websocketUrl, "subscription { orderEvents { id } }");

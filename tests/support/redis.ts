@@ -1,9 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createConnection, createServer } from "node:net";
+import type { RedisServers } from "../../src/options.ts";
 
 export interface RedisServer {
   readonly url: string;
+  /** The `redis` option that points at it. */
+  readonly servers: RedisServers;
   readonly port: number;
   /** Kills the server abruptly, as a crash would. */
   kill(): Promise<void>;
@@ -16,48 +19,80 @@ export interface RedisServer {
 }
 
 /** REDIS_URL when set; otherwise a private redis-server from PATH. */
-export async function redisForTests(): Promise<{ url: string; stop(): Promise<void> }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
+export async function redisForTests(): Promise<Pick<RedisServer, "url" | "servers" | "stop">> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, servers: { mode: "standalone", url: process.env.REDIS_URL }, stop: async () => {} };
   return startRedisServer();
 }
 
 /** A redis-server of the test's own, on a free port, so it can be killed without harming others. */
 export async function startRedisServer(): Promise<RedisServer> {
-  if (spawnSync("redis-server", ["--version"]).error) {
-    throw new Error("These tests need Redis: set REDIS_URL, or install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis).");
-  }
+  requireRedisPrograms("redis-server");
   const port = await freePort();
-  let child: ChildProcess | undefined;
+  let server: RedisProcess | undefined;
   const start = async () => {
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    await waitForPort(port);
-  };
-  const kill = async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, "exit");
-    child.kill("SIGKILL");
-    await exited;
+    server = await spawnRedisServer(port, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
   };
   await start();
   let paused = false;
   const signal = (name: "SIGSTOP" | "SIGCONT") => async () => {
     paused = name === "SIGSTOP";
-    child?.kill(name);
+    server?.signal(name);
+  };
+  const kill = async () => {
+    if (paused) server?.signal("SIGCONT");
+    await server?.kill();
   };
   return {
     url: `redis://127.0.0.1:${port}`,
+    servers: { mode: "standalone", url: `redis://127.0.0.1:${port}` },
     port,
-    kill: async () => {
-      if (paused) child?.kill("SIGCONT");
-      await kill();
-    },
+    kill,
     restart: start,
-    stop: async () => {
-      if (paused) child?.kill("SIGCONT");
-      await kill();
-    },
+    stop: kill,
     pause: signal("SIGSTOP"),
     resume: signal("SIGCONT"),
+  };
+}
+
+/** Throws, saying how to install them, unless every program is on PATH. */
+export function requireRedisPrograms(...programs: ("redis-server" | "redis-cli")[]) {
+  const missing = programs.filter((program) => spawnSync(program, ["--version"]).error);
+  if (missing.length > 0) {
+    throw new Error(`These tests need ${missing.join(" and ")} (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis).`);
+  }
+}
+
+export interface RedisProcess {
+  readonly port: number;
+  /** Kills it abruptly, as a crash would; resolves once it has exited. */
+  kill(): Promise<void>;
+  signal(name: "SIGSTOP" | "SIGCONT"): void;
+}
+
+/** Every redis-server this process started and has not killed: killed when it exits, even after a failed test. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => running.forEach((child) => child.kill("SIGKILL")));
+
+/** Starts `redis-server args` (a server or a sentinel) that listens on `port`; resolves once it does. */
+export async function spawnRedisServer(port: number, args: readonly string[]): Promise<RedisProcess> {
+  const child = spawn("redis-server", args, { stdio: "ignore" });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  try {
+    await waitForPort(port);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+  return {
+    port,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    },
+    signal: (name) => void child.kill(name),
   };
 }
 
@@ -70,6 +105,27 @@ export const freePort = () =>
       server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
   });
+
+/** `count` distinct free ports (held open together while they are picked, so none repeats). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.on("error", reject);
+            server.listen(0, "127.0.0.1", () => {
+              const address = server.address();
+              resolve(typeof address === "object" && address ? address.port : 0);
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+}
 
 async function waitForPort(port: number, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;

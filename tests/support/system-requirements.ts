@@ -10,8 +10,10 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? (process.platform === 
 
 export function missingSystemRequirements(): string[] {
   const missing: string[] = [];
-  if (!process.env.REDIS_URL && spawnSync("redis-server", ["--version"]).error) {
-    missing.push("redis-server (or set REDIS_URL): Debian/Ubuntu `sudo apt-get install redis-server`, macOS `brew install redis`");
+  // REDIS_URL can stand in for one server, but the Sentinel and Cluster tests start their own.
+  const redisPrograms = ["redis-server", "redis-cli"].filter((program) => spawnSync(program, ["--version"]).error);
+  if (redisPrograms.length > 0) {
+    missing.push(`${redisPrograms.join(" and ")} (Redis 7 or newer; the Sentinel and Cluster tests start their own): Debian/Ubuntu \`sudo apt-get install redis-server\`, macOS \`brew install redis\``);
   }
   if (!existsSync(CHROMIUM_PATH)) {
     missing.push(`Chromium at ${CHROMIUM_PATH} (or set CHROMIUM_PATH): Debian/Ubuntu \`sudo apt-get install chromium\`, macOS \`brew install --cask chromium\``);

@@ -54,7 +54,7 @@ describe("options: declared once, then the profile, then the environment", () =>
     const undefinedPaths = Object.entries(options).flatMap(([key, value]) =>
       value && typeof value === "object" && !Array.isArray(value)
         ? Object.entries(value).filter(([, field]) => field === undefined).map(([field]) => `${key}.${field}`)
-        : value === undefined && key !== "redisUrl" ? [key] : [],
+        : value === undefined && key !== "redis" ? [key] : [],
     );
     expect(undefinedPaths).toEqual(["trustedDocuments.file"]); // unset: no manifest
   });
@@ -105,5 +105,63 @@ describe("federation", () => {
     const production = { NODE_ENV: "production", AUTH_JWT_SECRET: "x".repeat(32), FEDERATION: "true", TRUSTED_DOCUMENTS_FILE: "documents.json" };
     expect(errorOf(production)).toMatch(/production's default TRUSTED_DOCUMENTS_ONLY=true/);
     expect(loadConfig({ ...production, TRUSTED_DOCUMENTS_ONLY: "false" }).options).toMatchObject({ federation: true, trustedDocuments: { file: "documents.json", only: false } });
+  });
+});
+
+describe("Redis configuration: one server, Sentinel or Cluster", () => {
+  it("maps each mode onto the redis option", () => {
+    expect(loadConfig({}).options.redis).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: "redis://cache:6379" }).options.redis).toEqual({ mode: "standalone", url: "redis://cache:6379" });
+    expect(loadConfig({ REDIS_SENTINELS: "10.0.0.1:26379, sentinel-b:26380,[::1]:26381", REDIS_SENTINEL_NAME: "mymaster", REDIS_PASSWORD: "s3cret" }).options.redis).toEqual({
+      mode: "sentinel",
+      sentinels: [
+        { host: "10.0.0.1", port: 26_379 },
+        { host: "sentinel-b", port: 26_380 },
+        { host: "::1", port: 26_381 },
+      ],
+      masterName: "mymaster",
+      username: undefined,
+      password: "s3cret",
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: "node-1:6379,node-2:6379", REDIS_USERNAME: "app", REDIS_PASSWORD: "s3cret" }).options.redis).toEqual({
+      mode: "cluster",
+      nodes: [
+        { host: "node-1", port: 6379 },
+        { host: "node-2", port: 6379 },
+      ],
+      username: "app",
+      password: "s3cret",
+    });
+  });
+
+  it("replaces the redis option whole: a later layer of another mode keeps nothing of the one before", async () => {
+    const { resolveOptions } = await import("../../src/options.ts");
+    const cluster = { mode: "cluster", nodes: [{ host: "node-1", port: 6379 }], password: "s3cret" } as const;
+    expect(resolveOptions({ redis: cluster }, { redis: { mode: "standalone", url: "redis://cache:6379" } }).redis).toEqual({ mode: "standalone", url: "redis://cache:6379" });
+  });
+
+  it("accepts exactly one mode, and says which variables clash", () => {
+    expect(errorOf({ REDIS_URL: "redis://cache:6379", REDIS_CLUSTER_NODES: "node-1:6379" })).toMatch(/REDIS_URL, REDIS_CLUSTER_NODES: set only one/);
+    expect(errorOf({ REDIS_SENTINELS: "s:26379", REDIS_SENTINEL_NAME: "mymaster", REDIS_CLUSTER_NODES: "node-1:6379" })).toMatch(/REDIS_SENTINELS, REDIS_CLUSTER_NODES: set only one/);
+  });
+
+  it("wants Sentinel's addresses and master name together", () => {
+    expect(errorOf({ REDIS_SENTINELS: "s:26379" })).toMatch(/REDIS_SENTINEL_NAME: set the name Sentinel monitors the master by/);
+    expect(errorOf({ REDIS_SENTINEL_NAME: "mymaster" })).toMatch(/REDIS_SENTINEL_NAME needs REDIS_SENTINELS/);
+  });
+
+  it("refuses addresses that are not host:port", () => {
+    for (const nodes of ["node-1", "node-1:6379,", "node-1:0", "node-1:65536", "redis://node-1:6379", "node 1:6379"]) {
+      expect(errorOf({ REDIS_CLUSTER_NODES: nodes }), nodes).toMatch(/REDIS_CLUSTER_NODES=.*: REDIS_CLUSTER_NODES must be a comma-separated list of host:port/);
+    }
+    expect(errorOf({ REDIS_SENTINELS: "s", REDIS_SENTINEL_NAME: "mymaster" })).toMatch(/REDIS_SENTINELS must be a comma-separated list of host:port, like 10.0.0.1:26379/);
+  });
+
+  it("takes credentials apart only where no URL carries them, and never prints the password", () => {
+    const withUrl = errorOf({ REDIS_URL: "redis://cache:6379", REDIS_PASSWORD: "hunter2hunter2" });
+    expect(withUrl).toMatch(/REDIS_PASSWORD is for REDIS_SENTINELS or REDIS_CLUSTER_NODES: put the credentials in REDIS_URL/);
+    expect(withUrl).not.toContain("hunter2");
+    expect(errorOf({ REDIS_CLUSTER_NODES: "node-1:6379", REDIS_USERNAME: "app" })).toMatch(/REDIS_USERNAME needs REDIS_PASSWORD/);
+    expect(errorOf({ REDIS_CLUSTER_NODES: "bad", REDIS_PASSWORD: "hunter2hunter2" })).not.toContain("hunter2");
   });
 });

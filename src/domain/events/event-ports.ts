@@ -46,13 +46,16 @@ export interface EventBus {
   /** Live events on the route, from the moment the returned iterable is first read. */
   subscribe(route: EventRoute): AsyncIterable<DomainEvent>;
   /**
-   * Resolves once subscriptions made so far are active; while the bus is not connected, at once
-   * (`onReconnect` listeners are called when it connects).
+   * Resolves once subscriptions made so far are active. While the bus is not connected it
+   * resolves at once (`onReconnect` listeners are called when it connects), or, for a bus that
+   * calls them when it loses a connection, once its subscriptions are back.
    */
   ready(): Promise<void>;
   /**
-   * Calls `listener` after the bus (re)connected, when events published meanwhile may have been
-   * missed; returns a function that removes the listener.
+   * Calls `listener` when events published meanwhile may have been missed: after the bus
+   * (re)connected, or as soon as it lost a connection (then `ready()` waits until its
+   * subscriptions are back). Either way, a catch-up that awaits `ready()` first misses nothing.
+   * Returns a function that removes the listener.
    */
   onReconnect(listener: () => void): () => void;
 }

@@ -1,20 +1,27 @@
 /**
  * The event bus behind subscriptions: yoga's `createPubSub` over Redis pub/sub (any number of
- * instances) or, without Redis, over an in-process EventTarget (one instance only).
+ * instances; one server, Sentinel or Cluster) or, without Redis, over an in-process EventTarget
+ * (one instance only).
  *
  * Channels are chosen so Redis does the filtering: every event goes to its stream's firehose,
  * to its user's channel, and (orders) to its order's channel; a subscription listens to the
  * narrowest channel its arguments allow, so an instance only receives what its subscribers want.
  * A channel can carry more than the route (an order's channel when the route also names a user),
  * so each subscription keeps only what `isOnRoute` accepts.
+ *
+ * In a Cluster the channels are shard channels, each hashed whole to a slot (no hash tags): users'
+ * and orders' channels spread over the masters, and a stream's firehose, one channel, lives on
+ * one. No command touches two channels, so nothing needs them in one slot.
  */
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
-import { createPubSub, filter, map, pipe } from "graphql-yoga";
-import { Redis } from "ioredis";
+import { createPubSub, filter, map, pipe, type PubSubEvent, type PubSubEventTarget } from "graphql-yoga";
 import type { DomainEvent } from "../../domain/events/domain-event.ts";
 import { isOnRoute, type EventBus, type EventRoute } from "../../domain/events/event-ports.ts";
 import type { Logger } from "../../observability/logger.ts";
+import type { RedisServers } from "../../options.ts";
+import { connectRedis, pingRedis, type RedisConnection } from "../redis-connection.ts";
 import { fromCloudEvent, InvalidEventError, type CloudEvent } from "./cloud-event.ts";
+import { createShardedEventTarget } from "./sharded-event-target.ts";
 
 export interface PublishingEventBus extends EventBus {
   /** Publishes each event, in order, to every channel it belongs on, in one round trip; rejects when the bus is unreachable. */
@@ -28,7 +35,7 @@ export interface PublishingEventBus extends EventBus {
 
 export interface EventBusOptions {
   /** Unset: the in-process bus. */
-  readonly redisUrl?: string;
+  readonly redis?: RedisServers;
   /** Prefix of every channel name, to share one Redis between deployments (options.ts: channelPrefix). */
   readonly channelPrefix: string;
   readonly logger: Logger;
@@ -65,47 +72,29 @@ export function channelsOf(prefix: string, event: CloudEvent): string[] {
   return channels;
 }
 
-export function createEventBus({ redisUrl, channelPrefix, logger }: EventBusOptions): PublishingEventBus {
+export function createEventBus({ redis, channelPrefix, logger }: EventBusOptions): PublishingEventBus {
   const reconnectListeners = new Set<() => void>();
-  let publishClient: Redis | undefined;
-  let subscribeClient: Redis | undefined;
-
-  if (redisUrl) {
-    // Publishing fails fast while Redis is away, so the relay backs off and retries; events wait
-    // in the outbox meanwhile. The subscriber connection resubscribes by itself on reconnect.
-    // A publish unanswered for 2 s (Redis paused) fails too, so the relay backs off instead of hanging.
-    publishClient = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, commandTimeout: 2000 });
-    subscribeClient = new Redis(redisUrl, { autoResubscribe: true, maxRetriesPerRequest: null });
-    watch(publishClient, "publisher", logger);
-    // The first connection counts too: `ready()` cannot wait for a connection that is not there,
-    // so a subscription read before it may miss what is published before its SUBSCRIBE lands.
-    watch(subscribeClient, "subscriber", logger, () => reconnectListeners.forEach((listener) => listener()));
-  }
-
-  const pubSub = createPubSub<Topics>(
-    publishClient && subscribeClient ? { eventTarget: createRedisEventTarget({ publishClient, subscribeClient, serializer: tolerantJson }) } : {},
-  );
+  const transport = redis && createRedisTransport(redis, logger, () => reconnectListeners.forEach((listener) => listener()));
+  const pubSub = createPubSub<Topics>(transport ? { eventTarget: transport.eventTarget } : {});
 
   return {
-    kind: redisUrl ? "redis" : "in-process",
+    kind: transport ? "redis" : "in-process",
 
     async ping() {
-      if (publishClient) await publishClient.ping();
+      if (transport) await pingRedis(transport.publishClient);
     },
 
     async publish(events) {
-      if (!publishClient) {
+      if (!transport) {
         for (const event of events) for (const channel of channelsOf(channelPrefix, event)) pubSub.publish(channel, event);
         return;
       }
-      const pipeline = publishClient.pipeline();
-      for (const event of events) {
-        const message = JSON.stringify(event);
-        for (const channel of channelsOf(channelPrefix, event)) pipeline.publish(channel, message);
-      }
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error);
-      if (failed) throw failed[0]!;
+      await transport.publish(
+        events.flatMap((event) => {
+          const message = JSON.stringify(event);
+          return channelsOf(channelPrefix, event).map((channel) => ({ channel, message }));
+        }),
+      );
     },
 
     subscribe(route) {
@@ -126,9 +115,7 @@ export function createEventBus({ redisUrl, channelPrefix, logger }: EventBusOpti
     },
 
     async ready() {
-      // Subscribing is not awaited by the event target; a PING on the same connection answers
-      // only after every SUBSCRIBE sent before it has been processed.
-      if (subscribeClient?.status === "ready") await subscribeClient.ping();
+      await transport?.ready();
     },
 
     onReconnect(listener) {
@@ -137,15 +124,75 @@ export function createEventBus({ redisUrl, channelPrefix, logger }: EventBusOpti
     },
 
     async close() {
-      // quit() waits for pending replies; while Redis is unreachable it fails, so drop the socket.
-      const clients = [publishClient, subscribeClient].filter((client): client is Redis => client !== undefined);
-      await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
+      await transport?.close();
     },
   };
 }
 
+interface RedisTransport {
+  readonly eventTarget: PubSubEventTarget<Topics>;
+  readonly publishClient: RedisConnection;
+  /** Sends each message, in order per channel, in one round trip (per Cluster node); rejects when one fails. */
+  publish(messages: readonly { channel: string; message: string }[]): Promise<void>;
+  /** Resolves once subscriptions made so far are active; at once while not connected. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Two connections, publish and subscribe. One server or Sentinel: classic pub/sub through
+ * yoga's Redis event target. A Cluster: sharded pub/sub (sharded-event-target.ts), so an event
+ * reaches only the shard that owns its channel's slot, not every node.
+ */
+function createRedisTransport(servers: RedisServers, logger: Logger, onReconnect: () => void): RedisTransport {
+  // Publishing fails fast while Redis is away, so the relay backs off and retries; events wait
+  // in the outbox meanwhile. A publish unanswered for 2 s (Redis paused) fails too, so the relay
+  // backs off instead of hanging. The subscriber waits out outages and resubscribes by itself.
+  const publisher = { kind: "commands", commandTimeoutMs: 2000, pipelined: true } as const;
+  const quit = (client: RedisConnection) => client.quit().catch(() => client.disconnect());
+
+  if (servers.mode === "cluster") {
+    const publishClient = connectRedis(servers, publisher);
+    watch(publishClient, "publisher", logger);
+    const sharded = createShardedEventTarget<Topics>({ connect: () => connectRedis(servers, { kind: "subscriber" }), publishClient, serializer: tolerantJson, onSubscriptionsLost: onReconnect, logger });
+    return {
+      eventTarget: sharded.eventTarget,
+      publishClient,
+      // Auto-pipelining sends the SPUBLISHes of one tick to each master as one pipeline; a
+      // channel's messages all go to its one master, in order.
+      publish: async (messages) => void (await Promise.all(messages.map(({ channel, message }) => publishClient.spublish(channel, message)))),
+      ready: () => sharded.ready(),
+      close: async () => void (await Promise.all([quit(publishClient), sharded.close()])),
+    };
+  }
+  const publishClient = connectRedis(servers, publisher);
+  const subscribeClient = connectRedis(servers, { kind: "subscriber" });
+  watch(publishClient, "publisher", logger);
+  // The first connection counts too: `ready()` cannot wait for a connection that is not there,
+  // so a subscription read before it may miss what is published before its SUBSCRIBE lands.
+  watch(subscribeClient, "subscriber", logger, onReconnect);
+  return {
+    eventTarget: createRedisEventTarget<PubSubEvent<Topics, string>>({ publishClient, subscribeClient, serializer: tolerantJson }),
+    publishClient,
+    async publish(messages) {
+      const pipeline = publishClient.pipeline();
+      for (const { channel, message } of messages) pipeline.publish(channel, message);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0]!;
+    },
+    async ready() {
+      // Subscribing is not awaited by the event target; a PING on the same connection answers
+      // only after every SUBSCRIBE sent before it has been processed.
+      if (subscribeClient.status === "ready") await subscribeClient.ping();
+    },
+    // quit() waits for pending replies; while Redis is unreachable it fails, so drop the socket.
+    close: async () => void (await Promise.all([quit(publishClient), quit(subscribeClient)])),
+  };
+}
+
 /** Logs a connection going away and coming back once each, not every retry. */
-function watch(client: Redis, role: string, logger: Logger, onReady?: () => void) {
+function watch(client: RedisConnection, role: string, logger: Logger, onReady?: () => void) {
   let down = false;
   client.on("ready", () => {
     if (down) logger.info({ role }, "redis connection restored");
