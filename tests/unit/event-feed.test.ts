@@ -460,6 +460,8 @@ describe("after the bus reconnects", () => {
     publish(live);
     expect(await subscription.take(6)).toEqual([...missed, live]);
     expect(log.reads).toEqual([
+      // The start's catch-up, from the anchor (nothing on the route yet), before anything was published.
+      { afterId: null, limit: 2 },
       { afterId: before.id, limit: 2 },
       { afterId: missed[1]!.id, limit: 2 },
       { afterId: missed[3]!.id, limit: 2 },

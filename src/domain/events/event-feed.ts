@@ -39,8 +39,15 @@ export function createEventFeed({ log, bus, replayPageSize = 200, recentIdsPerSu
     /** Throws `UnknownEventError` before subscribing when `after` names no recorded event. */
     async subscribe(query: EventQuery): Promise<AsyncIterable<DomainEvent>> {
       const route: EventRoute = { stream: query.stream, userId: query.userId, orderId: query.orderId };
-      const anchor = query.after ?? null;
-      const anchorPosition = anchor === null ? null : await log.positionOf(anchor, route);
+      // Where delivery starts: after `after:`, or, for a live subscription, after the newest event
+      // on its route now, read before the bus subscription starts. Whatever is committed from
+      // here on reaches it: live, or through the catch-up once the bus is subscribed (an anchor
+      // read after subscribing could already hold an event that was also arriving live, which
+      // would then be skipped as seen).
+      const latest = query.after == null ? await log.latest(route) : null;
+      const anchor = query.after ?? latest?.id ?? null;
+      const anchorPosition = query.after == null ? (latest?.position ?? null) : await log.positionOf(query.after, route);
+      const live = query.after == null;
       const wanted = query.types && new Set<string>(query.types);
 
       return new Repeater<DomainEvent>(async (push, stop) => {
@@ -104,11 +111,10 @@ export function createEventFeed({ log, bus, replayPageSize = 200, recentIdsPerSu
 
         void run(async () => {
           await bus.ready();
-          if (anchor !== null) await replayFrom(anchor);
-          else {
-            const latest = await log.latest(route);
-            if (latest && lastId === null) ({ id: lastId, position: lastPosition } = latest);
-          }
+          // A resume replays what it missed; a live subscription what was committed since its
+          // anchor (usually nothing: one query). Without an anchor (nothing on the route yet) it
+          // catches up from the start of the route, which is just as short.
+          if (anchor !== null || live) await replayFrom(anchor);
         });
         // Live events are taken off the bus at once, whatever the subscriber's pace (a bus that
         // waited for its slowest subscriber would stall, or overflow, for everyone), into a
