@@ -47,7 +47,6 @@ export function createEventFeed({ log, bus, replayPageSize = 200, recentIdsPerSu
       const latest = query.after == null ? await log.latest(route) : null;
       const anchor = query.after ?? latest?.id ?? null;
       const anchorPosition = query.after == null ? (latest?.position ?? null) : await log.positionOf(query.after, route);
-      const live = query.after == null;
       const wanted = query.types && new Set<string>(query.types);
 
       return new Repeater<DomainEvent>(async (push, stop) => {
@@ -114,7 +113,7 @@ export function createEventFeed({ log, bus, replayPageSize = 200, recentIdsPerSu
           // A resume replays what it missed; a live subscription what was committed since its
           // anchor (usually nothing: one query). Without an anchor (nothing on the route yet) it
           // catches up from the start of the route, which is just as short.
-          if (anchor !== null || live) await replayFrom(anchor);
+          await replayFrom(anchor);
         });
         // Live events are taken off the bus at once, whatever the subscriber's pace (a bus that
         // waited for its slowest subscriber would stall, or overflow, for everyone), into a
