@@ -195,8 +195,6 @@ export function createApp(deps: AppDeps): App {
       // Compiled execution for queries (the hot read path): each distinct query is compiled once
       // into plain JavaScript. Mutations are few and subscriptions keep the reference executor.
       useGraphQlJit({}, { enableIf: (args) => isCompilable(args.document, args.operationName) }),
-      // OpenTelemetry spans per operation and per subscription event, when tracing is on.
-      ...(tracingEnabled() ? [useOperationTracing()] : []),
       // Queries may read a database replica; mutations and subscriptions read the primary.
       useReplicaReadsForQueries(isQuery),
       // Queries and mutations: a bounded number at once (the pool and its queue), each against a deadline.
@@ -211,6 +209,9 @@ export function createApp(deps: AppDeps): App {
       // Masking first, so the operation log and metrics record the codes clients get.
       useErrorMasking(logger),
       useObservability(logger, metrics),
+      // OpenTelemetry spans per operation and per subscription event, when tracing is on (after
+      // masking too, so spans carry the codes clients get).
+      ...(tracingEnabled() ? [useOperationTracing()] : []),
     ],
   });
 

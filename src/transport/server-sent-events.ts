@@ -123,51 +123,62 @@ export function createServerSentEvents({ census, perUser, metrics }: ServerSentE
     return { errors: [tooManySubscriptions("user", perUser)] };
   }
 
-  /** The subscription's results as the client gets them: ended by the server with a last message when it must. */
-  function heldStream(request: Request, caller: string, source: AsyncIterable<ExecutionResult>, expiresAt: number | undefined, response: ServerResponse | undefined) {
-    return new Repeater<ExecutionResult>(async (push, stop) => {
-      const iterator = source[Symbol.asyncIterator]();
-      let expiry: NodeJS.Timeout | undefined;
-      const stream: Stream = {
-        end(why) {
-          if (streams.get(request) !== stream) return;
-          forget();
-          void push({ errors: [LAST_MESSAGE[why]()] });
-          stop();
-          // A client that is not reading never takes that last message: its connection (and the
-          // megabytes its socket holds) is cut once the rest had a moment to drain.
-          // Reset, not closed: a close would leave the kernel holding the unsent bytes until the peer reads.
-          if (why !== "expired" && response) setTimeout(() => response.writableFinished || response.socket?.resetAndDestroy(), UNREAD_GRACE_MS).unref();
-        },
-      };
-      const forget = () => {
+  /**
+   * The subscription's results as the client gets them: ended by the server with a last message
+   * when it must. Counted (census, metrics, shutdown) from now, before yoga starts reading it, so
+   * parallel requests of one caller cannot all pass the limit; uncounted when it ends, whether it
+   * ran or was returned before it started.
+   */
+  function heldStream(request: Request, caller: string, source: AsyncIterable<ExecutionResult>, expiresAt: number | undefined, response: ServerResponse | undefined): AsyncIterableIterator<ExecutionResult> {
+    const iterator = source[Symbol.asyncIterator]();
+    let expiry: NodeJS.Timeout | undefined;
+    /** How the running stream ends itself; before it runs, an ending is kept for when it does. */
+    let endRunning: ((why: Ending) => void) | undefined;
+    let endedEarly: Ending | undefined;
+    const forget = () => {
+      if (streams.get(request) !== stream) return;
+      streams.delete(request);
+      clearTimeout(expiry);
+      const left = (perCaller.get(caller) ?? 1) - 1;
+      if (left > 0) perCaller.set(caller, left);
+      else perCaller.delete(caller);
+      metrics.subscriptions.dec();
+    };
+    const stream: Stream = {
+      end(why) {
         if (streams.get(request) !== stream) return;
-        streams.delete(request);
-        clearTimeout(expiry);
-        const left = (perCaller.get(caller) ?? 1) - 1;
-        if (left > 0) perCaller.set(caller, left);
-        else perCaller.delete(caller);
-        metrics.subscriptions.dec();
-      };
-      streams.set(request, stream);
-      perCaller.set(caller, (perCaller.get(caller) ?? 0) + 1);
-      metrics.subscriptions.inc();
-      // Timers hold at most 2^31-1 ms (~24.8 days): longer-lived tokens re-arm until due.
-      const endWhenExpired = () => {
-        const remaining = (expiresAt ?? Infinity) - Date.now();
-        if (remaining <= 0) stream.end("expired");
-        else if (Number.isFinite(remaining)) expiry = setTimeout(endWhenExpired, Math.min(remaining, 2 ** 31 - 1));
-      };
-      endWhenExpired();
+        forget();
+        if (endRunning) endRunning(why);
+        else endedEarly = why;
+      },
+    };
+    streams.set(request, stream);
+    perCaller.set(caller, (perCaller.get(caller) ?? 0) + 1);
+    metrics.subscriptions.inc();
+    // Timers hold at most 2^31-1 ms (~24.8 days): longer-lived tokens re-arm until due.
+    const endWhenExpired = () => {
+      const remaining = (expiresAt ?? Infinity) - Date.now();
+      if (remaining <= 0) stream.end("expired");
+      else if (Number.isFinite(remaining)) expiry = setTimeout(endWhenExpired, Math.min(remaining, 2 ** 31 - 1));
+    };
+    endWhenExpired();
 
+    const results = new Repeater<ExecutionResult>(async (push, stop) => {
+      endRunning = (why) => {
+        void push({ errors: [LAST_MESSAGE[why]()] });
+        stop();
+        // A client that is not reading never takes that last message: its connection (and the
+        // megabytes its socket holds) is cut once the rest had a moment to drain. Reset, not
+        // closed: a close would leave the kernel holding the unsent bytes until the peer reads.
+        if (why !== "expired" && response) setTimeout(() => response.writableFinished || response.socket?.resetAndDestroy(), UNREAD_GRACE_MS).unref();
+      };
+      if (endedEarly) endRunning(endedEarly);
+      // Stopping ends the source, which ends a `next()` still waiting for an event.
+      void stop.then(() => iterator.return?.());
       // Events are taken one at a time, each after the client took the one before.
       void (async () => {
         try {
-          for (;;) {
-            const step = await Promise.race([iterator.next(), stop.then(() => ({ done: true as const, value: undefined }))]);
-            if (step.done) break;
-            await push(step.value);
-          }
+          for (let step = await iterator.next(); !step.done; step = await iterator.next()) await push(step.value);
           stop();
         } catch (error) {
           stop(error);
@@ -175,8 +186,20 @@ export function createServerSentEvents({ census, perUser, metrics }: ServerSentE
       })();
       await stop;
       forget();
-      await iterator.return?.();
     });
+    const held: AsyncIterableIterator<ExecutionResult> = {
+      next: () => results.next(),
+      return: (value?: unknown) => {
+        forget();
+        return results.return(value);
+      },
+      throw: (error?: unknown) => {
+        forget();
+        return results.throw(error);
+      },
+      [Symbol.asyncIterator]: () => held,
+    };
+    return held;
   }
 
   return {

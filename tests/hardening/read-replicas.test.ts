@@ -169,7 +169,8 @@ it("takes a frozen replica out within seconds: its reads fail over to the primar
     );
     const mutation = new Promise((resolve) => setTimeout(resolve, 1000)).then(() => timed(() => post(instance, RENAME, { id: renamedId, name: "Frozen" })));
     const durations = await Promise.all([...reads, mutation]);
-    expect(Math.max(...durations)).toBeLessThan(4000);
+    // Far below the 10 s deadline they would otherwise wait for: the watch takes it out within ~3 s.
+    expect(Math.max(...durations)).toBeLessThan(5000);
     expect(await metric("db_replica_up")).toBe(0);
     expect(logLines.filter((line) => /replica replica-1 is unreachable/.test(String(line.msg)))).toHaveLength(1);
     // Readiness answers from the last check, at once, frozen replica or not.

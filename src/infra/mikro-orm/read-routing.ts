@@ -122,7 +122,8 @@ export function createReadRouting(orm: MikroORM, { logger, onRead = () => {}, re
           }
           // A replica that stopped answering (a frozen host): this read has used up its time, so
           // it fails, but the next ones go to the primary.
-          if (isNotAnswering(error)) wentDown(replica, error);
+          // A probe that ran out of time has not shown the replica is back.
+          if (isNotAnswering(error) || (replica.state === "probing" && classifyDatabaseFailure(error)?.kind === "timeout")) wentDown(replica, error);
           else if (replica.state === "probing") answered(replica); // it answered, with an error of the read's own
           throw error;
         }

@@ -47,7 +47,11 @@ export function watchReplicas(
       Object.assign(current, { answering: true, error: undefined, lagSeconds: caughtUp ? 0 : Math.min(sinceLastReplaySeconds, (now - current.caughtUpAt) / 1000) });
     } catch (error) {
       Object.assign(current, { answering: false, error: error instanceof Error ? error.message : String(error), lagSeconds: null });
-      onUnreachable(name, error);
+      try {
+        onUnreachable(name, error);
+      } catch {
+        // What the caller does about it is its own; a check never fails the process.
+      }
     } finally {
       current.checking = false;
     }
