@@ -62,7 +62,8 @@ describe("README code blocks", () => {
       }
       const file = join(dir, `block-${Math.random().toString(36).slice(2)}.mts`);
       writeFileSync(file, code);
-      const child = spawn(process.execPath, ["--import", "tsx", file], { cwd: root, env: { ...process.env, TOKEN: ADMIN_TOKEN }, stdio: ["ignore", "pipe", "pipe"] });
+      // A process group of its own: what it starts (the gateway forks workers) is stopped with it.
+      const child = spawn(process.execPath, ["--import", "tsx", file], { cwd: root, env: { ...process.env, TOKEN: ADMIN_TOKEN }, stdio: ["ignore", "pipe", "pipe"], detached: true });
       let output = "";
       child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
       child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
@@ -74,7 +75,13 @@ describe("README code blocks", () => {
         expect(output).toMatch(expected);
         await whileRunning();
       } finally {
-        child.kill();
+        // SIGKILL: the gateway runtime takes a SIGTERM to dispose of itself and leaves the example's
+        // HTTP server running.
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // already gone
+        }
       }
     }
     const ORDER_PLACED = /"orderEvents":\{"id":"[0-9a-f-]+","type":"ORDER_PLACED"\}/;
