@@ -7,6 +7,7 @@
  */
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { isAsyncIterable } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import { AccessDeniedError, AuthenticationRequiredError } from "../domain/access/viewer.ts";
 import { MalformedEventIdError, UnknownEventError } from "../domain/events/event-ports.ts";
@@ -87,8 +88,6 @@ export function isOriginalGraphQLError(error: unknown): boolean {
 /** A payload of incremental delivery: the initial result, then parts with their own errors. */
 type IncrementalPayload = { errors?: readonly GraphQLError[]; incremental?: ReadonlyArray<{ errors?: readonly GraphQLError[] }> };
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
-  typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 
 /**
  * Failures the rules raise on purpose, as the top-level errors clients expect: the one place

@@ -9,6 +9,7 @@ import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createComplexityRule } from "@pothos/plugin-complexity";
 import { GraphQLError, Kind, validate, visit, type ASTNode, type DocumentNode, type GraphQLSchema, type OperationTypeNode, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { isAsyncIterable } from "graphql-yoga";
 import { selectedOperation } from "../documents.ts";
 import type { Options } from "../options.ts";
 import { PRICED_ARGUMENTS } from "../schema/cost.ts";
@@ -149,7 +150,6 @@ function useCostLimit(maxCost: number, observePrice: PriceObserver): Plugin {
   };
 }
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 
 /** The variables a document's price can depend on: those inside priced arguments and @include/@skip. */
 const pricedVariables = new WeakMap<DocumentNode, string[]>();

@@ -11,6 +11,7 @@
 import { context as otelContext, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context as OtelContext, type Link, type Span } from "@opentelemetry/api";
 import type { DocumentNode, GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { isAsyncIterable } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import { selectedOperation } from "../documents.ts";
 
@@ -39,7 +40,6 @@ function finish(span: Span, errors: readonly GraphQLError[] | undefined) {
   span.end();
 }
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 
 export function useOperationTracing(): Plugin<Context> {
   return {

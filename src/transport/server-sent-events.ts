@@ -24,6 +24,7 @@ import type { ServerResponse } from "node:http";
 import { Repeater } from "@repeaterjs/repeater";
 import type { ExecutionResult, GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { isAsyncIterable } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import { apiError, ErrorCode } from "../error-codes.ts";
 import type { Metrics } from "../observability/metrics.ts";
@@ -220,4 +221,3 @@ export function createServerSentEvents({ census, perUser, metrics }: ServerSentE
   };
 }
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> => typeof value === "object" && value !== null && Symbol.asyncIterator in value;

@@ -17,6 +17,7 @@
  *   loses nothing. Nothing waits for a slow socket, so no member can hold up another.
  */
 import { Kind, OperationTypeNode, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from "graphql";
+import { isAsyncIterable } from "graphql-yoga";
 
 export interface SharedSubscriptionsOptions {
   /** Bytes a member's socket may hold unsent before the member is too slow (options.ts: subscriptions.maxUnsentBytesPerSocket). */
@@ -201,5 +202,4 @@ export function groupKeyOf(args: { document: DocumentNode; operationName?: strin
   return JSON.stringify([caller, args.source, args.operationName ?? null, args.variables ?? {}]);
 }
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> => typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 const isIterator = (value: unknown): value is Source => typeof value === "object" && value !== null && typeof (value as Source).next === "function";
