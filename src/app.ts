@@ -43,6 +43,7 @@ import { schema as defaultSchema, subgraphSchema } from "./schema/index.ts";
 import { createRequestOrigins, fetchHeaders, requestIdFrom, viewerOfHeader } from "./transport/request-origin.ts";
 import { loadTrustedDocuments, NO_TRUSTED_DOCUMENTS, useTrustedDocuments } from "./transport/trusted-documents.ts";
 import { createServerSentEvents, type ServerSentEvents } from "./transport/server-sent-events.ts";
+import { createJsonPostFastPath, type JsonPostFastPath } from "./transport/json-post-fast-path.ts";
 import { createSubscriptionCensus } from "./transport/subscription-census.ts";
 import { createWebSocketServing, type WebSocketInitialContext, type WebSocketServing } from "./transport/websocket.ts";
 
@@ -72,6 +73,8 @@ export interface AppDeps {
 export interface App {
   /** The HTTP handler: `yoga.fetch` for tests, `yoga.requestListener` for node:http. */
   readonly yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  /** JSON POSTs served without yoga's HTTP layer (the rest falls through to `yoga`). */
+  readonly jsonPosts: JsonPostFastPath;
   readonly metrics: Metrics;
   /** graphql-ws on a WebSocketServer without a port: route HTTP upgrades to it. */
   readonly websockets: WebSocketServing;
@@ -118,6 +121,15 @@ export function createApp(deps: AppDeps): App {
     if (!id) requestIds.set(request, (id = requestIdFrom(fetchHeaders(request))));
     return id;
   };
+
+  // Queries and mutations: a bounded number at once (the pool and its queue), each against a deadline.
+  const budget = useOperationBudget({
+    timeoutMs: options.operationTimeoutMs,
+    maxConcurrent: options.poolSize + options.poolQueueLimit,
+    isQuery: (args) => isQuery(args.document, args.operationName),
+    graphqlPath: GRAPHQL_PATH,
+  });
+  const unavailable = deps.unavailable ?? (() => null);
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -174,7 +186,7 @@ export function createApp(deps: AppDeps): App {
       useHttpEndpoints({
         readiness: deps.readiness ?? (() => Promise.resolve({ ready: true, checks: {} })),
         registry: metrics.registry,
-        unavailable: deps.unavailable ?? (() => null),
+        unavailable,
         graphqlPath: GRAPHQL_PATH,
       }),
       useRequestBodyLimit(options.maxBodyBytes),
@@ -197,13 +209,7 @@ export function createApp(deps: AppDeps): App {
       useGraphQlJit({}, { enableIf: (args) => isCompilable(args.document, args.operationName) }),
       // Queries may read a database replica; mutations and subscriptions read the primary.
       useReplicaReadsForQueries(isQuery),
-      // Queries and mutations: a bounded number at once (the pool and its queue), each against a deadline.
-      useOperationBudget({
-        timeoutMs: options.operationTimeoutMs,
-        maxConcurrent: options.poolSize + options.poolQueueLimit,
-        isQuery: (args) => isQuery(args.document, args.operationName),
-        graphqlPath: GRAPHQL_PATH,
-      }),
+      budget.plugin,
       // Subscriptions over HTTP: limits, token expiry, slow subscribers, shutdown.
       serverSentEvents.plugin,
       // Masking first, so the operation log and metrics record the codes clients get.
@@ -216,7 +222,18 @@ export function createApp(deps: AppDeps): App {
   });
 
   const websockets = createWebSocketServing({ yoga, verifyToken: deps.verifyToken, origins, trustedDocuments, logger, metrics, census, options, path: GRAPHQL_PATH });
-  return { yoga, metrics, websockets, serverSentEvents, readRouting };
+  const jsonPosts = createJsonPostFastPath({
+    yoga,
+    graphqlPath: GRAPHQL_PATH,
+    maxBodyBytes: options.maxBodyBytes,
+    cors: Boolean(options.corsOrigins),
+    trustedDocuments,
+    logger,
+    yogaAnswers: () => unavailable() !== null || budget.full(),
+    responseHeaders: (request) => ({ "x-request-id": requestIdOf(request) }),
+    onServed: (by) => metrics.jsonPostServed(by),
+  });
+  return { yoga, jsonPosts, metrics, websockets, serverSentEvents, readRouting };
 }
 
 /**

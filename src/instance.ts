@@ -185,7 +185,7 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
     // (elsewhere) instead of sending their next request to a server about to go.
     if (state === "stopping") response.setHeader("connection", "close");
     // yoga answers every request itself, errors included; the returned promise needs no handling.
-    void app.yoga.requestListener(request, response);
+    if (!app.jsonPosts.take(request, response)) void app.yoga.requestListener(request, response);
   });
   server.on("upgrade", (request, socket, head) => {
     if (state === "ready") app.websockets.handleUpgrade(request, socket, head);

@@ -52,6 +52,14 @@ export function createMetrics() {
     labelNames: ["server"] as const,
     registers: [registry],
   });
+  const jsonPosts = new Counter({
+    name: "http_graphql_json_posts_total",
+    help: "GraphQL POSTs with a JSON body and answer, by who served them: direct (the JSON POST path) or yoga (handed over: an error, a stream, CORS, …).",
+    labelNames: ["served_by"] as const,
+    registers: [registry],
+  });
+  const jsonPostsDirect = jsonPosts.labels("direct");
+  const jsonPostsYoga = jsonPosts.labels("yoga");
   const readCounters = new Map<string, { inc(): void }>();
   /** Counts one read answered by `server` (children looked up once: labels() hashes on every call). */
   const readsOn = (server: string) => {
@@ -146,6 +154,8 @@ export function createMetrics() {
     operationDuration,
     operationCost,
     readsOn,
+    /** Counts a JSON POST served directly or handed to yoga. */
+    jsonPostServed: (by: "direct" | "yoga") => (by === "direct" ? jsonPostsDirect : jsonPostsYoga).inc(),
     subscriptions,
     slowSubscribers,
     refusedSubscriptions,

@@ -31,9 +31,15 @@ export interface OperationBudget {
 const BUSY_MESSAGE = "The server is busy; nothing was done. Retry shortly.";
 const RETRY_AFTER_SECONDS = 1;
 
-export function useOperationBudget({ timeoutMs, maxConcurrent, isQuery, graphqlPath }: OperationBudget & { graphqlPath: string }): Plugin {
+export interface OperationBudgetPlugin {
+  readonly plugin: Plugin;
+  /** Whether an operation arriving now would be refused. */
+  full(): boolean;
+}
+
+export function useOperationBudget({ timeoutMs, maxConcurrent, isQuery, graphqlPath }: OperationBudget & { graphqlPath: string }): OperationBudgetPlugin {
   let running = 0;
-  return {
+  const plugin: Plugin = {
     // When already full, a POST is refused before it is even parsed: refusing must cost far less
     // than serving, or the refusals themselves eat the capacity they protect.
     onRequest(payload) {
@@ -69,4 +75,5 @@ export function useOperationBudget({ timeoutMs, maxConcurrent, isQuery, graphqlP
       });
     },
   };
+  return { plugin, full: () => running >= maxConcurrent };
 }
