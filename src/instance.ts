@@ -8,6 +8,7 @@
  * /health/ready says why. Closing marks it not ready first, then drains.
  */
 import { createServer, type Server } from "node:http";
+import { apiErrorBody, ErrorCode } from "./error-codes.ts";
 import { Server as NetServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MikroORM } from "@mikro-orm/postgresql";
@@ -185,6 +186,11 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
     // (elsewhere) instead of sending their next request to a server about to go.
     if (state === "stopping") response.setHeader("connection", "close");
     // yoga answers every request itself, errors included; the returned promise needs no handling.
+    // A Host that makes no URL (`Host: a b`) would fail inside yoga with a 500 and a stack trace.
+    if (!URL.canParse(`http://${request.headers.host ?? "localhost"}${request.url ?? "/"}`)) {
+      response.writeHead(400, { "content-type": "application/json; charset=utf-8" }).end(apiErrorBody(ErrorCode.BAD_REQUEST, "The Host header and the path do not form a URL."));
+      return;
+    }
     if (!app.jsonPosts.take(request, response)) void app.yoga.requestListener(request, response);
   });
   server.on("upgrade", (request, socket, head) => {

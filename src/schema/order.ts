@@ -152,13 +152,21 @@ const toOrderFilter = (args: OrderFilterArgs | null | undefined): Omit<OrderFilt
 
 const CURSOR_KIND = { CREATED_AT: "timestamp", TOTAL: "integer" } as const;
 
-/** Whether the field being resolved selects `name` directly or through inline fragments. */
-function selects(info: GraphQLResolveInfo, name: string): boolean {
-  const inSet = (selections: readonly SelectionNode[]): boolean =>
+/**
+ * Whether the field being resolved selects `path` (e.g. ["totalCount"], or ["edges", "node",
+ * "user"]), directly or through inline fragments. A named fragment counts as selecting anything:
+ * the answer errs towards reading more.
+ */
+function selects(info: GraphQLResolveInfo, ...path: string[]): boolean {
+  const inSet = (selections: readonly SelectionNode[], [name, ...rest]: string[]): boolean =>
     selections.some((selection) =>
-      selection.kind === Kind.FIELD ? selection.name.value === name : selection.kind === Kind.INLINE_FRAGMENT ? inSet(selection.selectionSet.selections) : true,
+      selection.kind === Kind.FIELD
+        ? selection.name.value === name && (rest.length === 0 || inSet(selection.selectionSet?.selections ?? [], rest))
+        : selection.kind === Kind.INLINE_FRAGMENT
+          ? inSet(selection.selectionSet.selections, [name!, ...rest])
+          : true,
     );
-  return info.fieldNodes.some((node) => inSet(node.selectionSet?.selections ?? []));
+  return info.fieldNodes.some((node) => inSet(node.selectionSet?.selections ?? [], path));
 }
 
 const orderScope = (orderBy: { field: OrderSortField; direction: "ASC" | "DESC" } | null | undefined): CursorScope => {
@@ -207,14 +215,17 @@ builder.queryFields((t) => ({
         filter: t.arg({ type: OrderFilterInput }),
         orderBy: t.arg({ type: OrderSortInput }),
       },
-      async resolve(_, args, { services, loaders }) {
+      async resolve(_, args, { services, loaders }, info) {
         const scope = orderScope(args.orderBy);
         const page = toPageRequest(args, scope);
         const userId = args.filter?.userId == null ? undefined : decodeGlobalIdOf("User", args.filter.userId, "filter.userId");
         const filter: OrderFilter = { ...toOrderFilter(args.filter), ...(userId && { userId }) };
         const sort = scope.sort as { field: OrderSortField; direction: "ASC" | "DESC" };
-        const result = await services.orders.getPage({ filter, sort, page });
+        // Orders listed with their users (the common "recent orders" view) read both in one statement.
+        const withUsers = selects(info, "edges", "node", "user") || selects(info, "nodes", "user");
+        const result = await services.orders.getPage({ filter, sort, page }, { withUsers });
         loaders.prime.orders(result.edges.map((edge) => edge.node));
+        if (result.users) loaders.prime.users(result.users);
         return toConnection(result, scope, () => services.orders.count(filter));
       },
     },

@@ -21,9 +21,11 @@
  * both ways and requires the same answers.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { processRegularResult, type YogaServerInstance } from "graphql-yoga";
-import type { ExecutionResult } from "graphql";
+import { Readable } from "node:stream";
+import { isAsyncIterable, processRegularResult, type YogaServerInstance } from "graphql-yoga";
+import { OperationTypeNode, parse, type DocumentNode, type ExecutionResult } from "graphql";
 import type { Context } from "../context.ts";
+import { operationsOf, usesIncrementalDelivery } from "../documents.ts";
 import { apiErrorBody, ErrorCode } from "../error-codes.ts";
 import type { Logger } from "../observability/logger.ts";
 import { safeError } from "../observability/safe-error.ts";
@@ -50,8 +52,24 @@ export interface JsonPostFastPath {
   take(request: IncomingMessage, response: ServerResponse): boolean;
 }
 
-/** A document that may answer with a stream of results, which only yoga's other result processors send. */
-const MAY_STREAM = /subscription|@defer|@stream/;
+/** How many documents' "may it stream?" verdicts are remembered (each is a parse of the text), and up to what length. */
+const VERDICTS_KEPT = 1000;
+const VERDICT_TEXT_MAX = 16_384;
+
+/**
+ * Whether a document may answer with a stream of results (a subscription, `@defer`, `@stream`),
+ * which only yoga's other result processors send. A document that does not parse cannot stream:
+ * yoga's pipeline answers its syntax error.
+ */
+function mayStream(text: string): boolean {
+  let document: DocumentNode;
+  try {
+    document = parse(text, { noLocation: true });
+  } catch {
+    return false;
+  }
+  return usesIncrementalDelivery(document) || operationsOf(document).some((operation) => operation.operation === OperationTypeNode.SUBSCRIPTION);
+}
 
 /** `processRegularResult` builds a Fetch Response; this records what it was given instead. */
 class RecordedResponse {
@@ -78,7 +96,7 @@ export function createJsonPostFastPath({ yoga, graphqlPath, maxBodyBytes, cors, 
       params = undefined;
     }
     const text = isObject(params) ? documentText(params) : undefined;
-    if (text === undefined || MAY_STREAM.test(text)) return handToYoga(request, response, body);
+    if (text === undefined || streams(text)) return handToYoga(request, response, body);
 
     const fetchRequest = new yoga.fetchAPI.Request(`http://${request.headers.host ?? "localhost"}${request.url}`, {
       method: "POST",
@@ -93,6 +111,11 @@ export function createJsonPostFastPath({ yoga, graphqlPath, maxBodyBytes, cors, 
       // trusted-documents refusals): nothing has run yet, and yoga answers these its own way.
       return handToYoga(request, response, body);
     }
+    if (isAsyncIterable(result)) {
+      // Ruled out above (`streams`); should a stream get here anyway, it is ended, not leaked.
+      void (result as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
+      throw new Error("a document judged not to stream answered with a stream");
+    }
     const answer = processRegularResult(result, RECORDING_FETCH_API, accepted) as unknown as RecordedResponse;
     const headers = { ...answer.init.headers, "content-length": String(Buffer.byteLength(answer.body ?? "")), ...responseHeaders(fetchRequest) };
     response.writeHead(answer.init.status ?? 200, headers);
@@ -100,16 +123,32 @@ export function createJsonPostFastPath({ yoga, graphqlPath, maxBodyBytes, cors, 
     onServed("direct");
   };
 
-  /** The document a request runs: the text it sent, or the trusted document it names. Undefined: not known here. */
+  /**
+   * The document a request runs, as yoga's trusted-documents plugin picks it: the text it sent
+   * (an empty one counts as none), else the trusted document it names. Undefined: not known here.
+   */
   const documentText = (params: Record<string, unknown>): string | undefined => {
-    if (typeof params.query === "string") return params.query;
+    if (params.query) return typeof params.query === "string" ? params.query : undefined;
     const id = documentIdOf(params);
     return id === null ? undefined : trustedDocuments.get(id);
   };
 
+  // Oldest out first when full: the texts of a deployment's clients are few and stay.
+  const verdicts = new Map<string, boolean>();
+  const streams = (text: string) => {
+    if (text.length > VERDICT_TEXT_MAX) return mayStream(text);
+    let verdict = verdicts.get(text);
+    if (verdict === undefined) {
+      if (verdicts.size >= VERDICTS_KEPT) verdicts.delete(verdicts.keys().next().value!);
+      verdicts.set(text, (verdict = mayStream(text)));
+    }
+    return verdict;
+  };
+
   const handToYoga = (request: IncomingMessage, response: ServerResponse, body: Buffer) => {
-    // @whatwg-node reads a request's `body`, when set, instead of its (consumed) stream.
-    (request as IncomingMessage & { body?: Buffer }).body = body;
+    // @whatwg-node reads a request's `body`, when set, instead of its (consumed) stream. A
+    // stream, not the Buffer: it looks at `Object.keys(body)`, which for a Buffer lists every byte.
+    (request as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
     onServed("yoga");
     void yoga.requestListener(request, response);
   };
@@ -139,8 +178,8 @@ export function createJsonPostFastPath({ yoga, graphqlPath, maxBodyBytes, cors, 
         serveWithBody(request, response, accepted, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).catch((error: unknown) => {
           // yoga's pipeline answers every failure itself; reaching here is a defect in this path.
           logger.error({ err: safeError(error) }, "the JSON POST path failed");
-          if (!response.headersSent) response.writeHead(500, { "content-type": "application/json; charset=utf-8" });
-          response.end(apiErrorBody(ErrorCode.INTERNAL_SERVER_ERROR, "Unexpected error."));
+          if (response.headersSent) response.destroy();
+          else response.writeHead(500, { "content-type": "application/json; charset=utf-8" }).end(apiErrorBody(ErrorCode.INTERNAL_SERVER_ERROR, "Unexpected error."));
         });
       });
       // A client that goes away mid-body: nothing was read or run, and the response closes with the socket.
@@ -152,11 +191,9 @@ export function createJsonPostFastPath({ yoga, graphqlPath, maxBodyBytes, cors, 
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
-const isJsonContentType = (value: string | undefined) => {
-  if (value === undefined) return false;
-  const normalized = value.replace(/\s/g, "").toLowerCase();
-  return normalized === "application/json" || normalized === "application/json;charset=utf-8";
-};
+/** The JSON content types clients send, spelled as yoga accepts them (it compares case and spaces exactly). */
+const JSON_CONTENT_TYPES = new Set(["application/json", "application/json; charset=utf-8", "application/json;charset=utf-8", "application/json; charset=UTF-8"]);
+const isJsonContentType = (value: string | undefined) => value !== undefined && JSON_CONTENT_TYPES.has(value);
 
 /**
  * The JSON media type yoga's result processing would answer a single result with, or null when

@@ -256,6 +256,27 @@ export function describeRepositoryContract(name: string, setup: () => ContractSu
         expect(await totals({ createdAfter: at("2025-01-02T00:00:00.000Z"), createdBefore: at("2025-01-03T00:00:00.000Z") })).toEqual([500]);
       });
 
+      it("reads a page with its orders' users: the same page, and each user once", async () => {
+        const [a, b, c] = [user(), user(), user()];
+        await insertUsers([a, b, c]);
+        const orders = [a, b, a, c, b, a].map((owner, index) => order(owner.id, { totalCents: index * 10 }));
+        for (const o of orders) await insertOrder(o);
+        const repos = subject.repositories();
+        for (const [direction, limit] of [["ASC", 3], ["DESC", 2], ["ASC", 10]] as const) {
+          for (const pageDirection of ["forward", "backward"] as const) {
+            const query = { filter: {}, sort: { field: "TOTAL" as const, direction }, page: { limit, direction: pageDirection } };
+            const plain = await repos.orders.getPage(query);
+            const joined = await repos.orders.getPage(query, { withUsers: true });
+            expect(joined.edges).toEqual(plain.edges);
+            expect([joined.hasNextPage, joined.hasPreviousPage]).toEqual([plain.hasNextPage, plain.hasPreviousPage]);
+            const owners = [...new Set(plain.edges.map((edge) => edge.node.userId))].sort();
+            expect(joined.users!.map((u) => u.id).sort()).toEqual(owners);
+            for (const u of joined.users!) expect(u).toEqual([a, b, c].find((candidate) => candidate.id === u.id));
+            expect(plain.users).toBeUndefined();
+          }
+        }
+      });
+
       it("answers one page and one count per user, each as if asked for that user alone", async () => {
         const users = [user(), user(), user()];
         await insertUsers(users);

@@ -1,9 +1,10 @@
 /**
  * The JSON POST path (src/transport/json-post-fast-path.ts) answers exactly as yoga does. Every
- * request here goes to a running server (which serves it directly or hands it to yoga) and to
- * yoga alone (`yoga.fetch`), and both answers must agree: status, headers, body. Each case also
- * says who must have served it, counted by the `http_graphql_json_posts_total` metric, so the
- * direct path cannot silently stop being taken.
+ * request here goes over HTTP to two servers on one database: one as deployed (which serves it
+ * directly or hands it to yoga) and a twin whose JSON POST path takes nothing, so yoga serves
+ * everything; both answers must agree: status, headers, body. Each case also says who must have
+ * served it, counted by the `http_graphql_json_posts_total` metric, so the direct path cannot
+ * silently stop being taken.
  */
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,12 +19,16 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 
 const USER_BY_ID = "query UserById($id: ID!) { user(id: $id) { id email name status } }";
 const USERS = "query Users { users(first: 3) { totalCount edges { cursor node { id email } } pageInfo { hasNextPage } } }";
-const TRUSTED = [USER_BY_ID, USERS];
+const TRUSTED_SUBSCRIPTION = "subscription Events { orderEvents { id } }";
+const TRUSTED_DEFER = "query Deferred { users(first: 1) { nodes { id ... @defer { email } } } }";
+const TRUSTED = [USER_BY_ID, USERS, TRUSTED_SUBSCRIPTION, TRUSTED_DEFER];
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 let dir: string;
 let db: TestDatabase;
 let instance: Instance;
+/** The same server, but yoga answers every request. */
+let yogaOnly: Instance;
 let userId: string;
 
 beforeAll(async () => {
@@ -31,14 +36,17 @@ beforeAll(async () => {
   const manifest = join(dir, "persisted-documents.json");
   writeFileSync(manifest, JSON.stringify(Object.fromEntries(TRUSTED.map((document) => [sha256(document), document]))));
   db = await createTestDatabase();
-  instance = await startTestInstance({ databaseUrl: db.url, migrate: false, trustedDocuments: { file: manifest, only: false }, corsOrigins: "*" });
-  const created = await answerOf(instance, "server", {
+  const options = { databaseUrl: db.url, migrate: false, trustedDocuments: { file: manifest, only: false }, corsOrigins: "*" } as const;
+  [instance, yogaOnly] = await Promise.all([startTestInstance(options), startTestInstance(options)]);
+  Object.assign(yogaOnly.app, { jsonPosts: { take: () => false } });
+  const created = await answerOf(instance, {
     body: { query: `mutation { createUser(input: { email: "first@example.com", name: "First" }) { user { id } } }` },
   });
   userId = (created.body as any).data.createUser.user.id;
 });
 afterAll(async () => {
   await instance?.close();
+  await yogaOnly?.close();
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -49,8 +57,8 @@ interface Case {
   readonly body: unknown;
   readonly raw?: boolean;
   readonly headers?: Record<string, string>;
-  /** Who must serve it. */
-  readonly servedBy: "direct" | "yoga";
+  /** Who must serve it: directly, handed to yoga, or yoga without the JSON POST path looking (not a JSON POST). */
+  readonly servedBy: "direct" | "yoga" | "not a JSON POST";
 }
 
 interface Answer {
@@ -62,19 +70,18 @@ interface Answer {
 /** Headers that differ between two answers by nature: when, over which connection, and the generated request id. */
 const VOLATILE_HEADERS = new Set(["date", "connection", "keep-alive", "transfer-encoding", "x-request-id", "content-length"]);
 
-async function answerOf(target: Instance, via: "server" | "yoga", { body, raw, headers = {} }: Pick<Case, "body" | "raw" | "headers">): Promise<Answer> {
+async function answerOf(target: Instance, { body, raw, headers = {} }: Pick<Case, "body" | "raw" | "headers">): Promise<Answer> {
   const init = {
     method: "POST",
     headers: { "content-type": "application/json", authorization: ADMIN_AUTHORIZATION, ...headers },
     body: raw ? (body as string) : JSON.stringify(body),
   };
   for (const [name, value] of Object.entries(init.headers)) if (value === "") delete init.headers[name as keyof typeof init.headers];
-  const response = via === "server" ? await fetch(target.url, init) : await target.app.yoga.fetch(target.url, init);
+  const response = await fetch(target.url, init);
   const text = await response.text();
   const kept: Record<string, string> = {};
-  // (@whatwg-node's Headers keep the case a header was set with; HTTP's are lower-case.)
   response.headers.forEach((value, name) => {
-    if (!VOLATILE_HEADERS.has(name.toLowerCase())) kept[name.toLowerCase()] = value;
+    if (!VOLATILE_HEADERS.has(name)) kept[name] = value;
   });
   let parsed: unknown = text;
   try {
@@ -90,16 +97,16 @@ async function servedCounts(target: Instance): Promise<Record<string, number>> {
   return Object.fromEntries(metric.values.map((value) => [String(value.labels.served_by), value.value]));
 }
 
-/** Sends the case both ways; the answers must agree and the server must have served it as the case says. */
-async function expectSameAnswer(target: Instance, testCase: Case): Promise<Answer> {
+/** Sends the case to `target` and to `twin` (yoga alone); the answers must agree and `target` must have served it as the case says. */
+async function expectSameAnswer(target: Instance, twin: Instance, testCase: Case): Promise<Answer> {
   const before = await servedCounts(target);
-  const viaServer = await answerOf(target, "server", testCase);
+  const viaServer = await answerOf(target, testCase);
   const after = await servedCounts(target);
   expect({ direct: (after.direct ?? 0) - (before.direct ?? 0), yoga: (after.yoga ?? 0) - (before.yoga ?? 0) }, `${testCase.name}: served by`).toEqual({
     direct: testCase.servedBy === "direct" ? 1 : 0,
     yoga: testCase.servedBy === "yoga" ? 1 : 0,
   });
-  const viaYoga = await answerOf(target, "yoga", testCase);
+  const viaYoga = await answerOf(twin, testCase);
   expect(viaServer, testCase.name).toEqual(viaYoga);
   return viaServer;
 }
@@ -135,7 +142,7 @@ describe("served directly, answered as yoga answers", () => {
     { name: "a mutation's typed error", body: { query: `mutation { createUser(input: { email: "first@example.com", name: "Again" }) { user { id } errors { code message } } }` }, servedBy: "direct" },
   ];
   it("every case", async () => {
-    for (const testCase of cases()) await expectSameAnswer(instance, testCase);
+    for (const testCase of cases()) await expectSameAnswer(instance, yogaOnly, testCase);
   });
 
   it("echoes the caller's request id and sets a content length", async () => {
@@ -169,11 +176,19 @@ describe("handed to yoga", () => {
     { name: "an Accept nothing satisfies (406)", body: { query: USERS }, headers: { accept: "application/xml" }, servedBy: "yoga" },
     { name: "a charset other than UTF-8 accepted", body: { query: USERS }, headers: { accept: "application/json; charset=latin1" }, servedBy: "yoga" },
     { name: "an Origin while CORS is on", body: { query: USERS }, headers: { origin: "https://app.example" }, servedBy: "yoga" },
+    { name: "@ defer, with a space", body: { query: "{ users(first: 1) { nodes { id ... @ defer { email } } } }" }, servedBy: "yoga" },
+    { name: "@defer in a fragment", body: { query: "{ users(first: 1) { nodes { ...F } } } fragment F on User { id ... @defer { email } }" }, servedBy: "yoga" },
+    { name: "an empty query and a trusted subscription's id, JSON only (406)", body: { query: "", documentId: sha256(TRUSTED_SUBSCRIPTION) }, headers: { accept: "application/json" }, servedBy: "yoga" },
+    { name: "an empty query and a trusted @defer document's id", body: { query: "", extensions: { persistedQuery: { version: 1, sha256Hash: sha256(TRUSTED_DEFER) } } }, servedBy: "yoga" },
+    { name: "a trusted @defer document", body: { documentId: sha256(TRUSTED_DEFER) }, servedBy: "yoga" },
+    { name: "a Content-Type in capitals (415)", body: { query: USERS }, headers: { "content-type": "Application/JSON" }, servedBy: "not a JSON POST" },
+    { name: "a Content-Type with a space before its parameter (415)", body: { query: USERS }, headers: { "content-type": "application/json ; charset=utf-8" }, servedBy: "not a JSON POST" },
+    { name: "a Content-Type with another charset", body: { query: USERS }, headers: { "content-type": "application/json; charset=latin1" }, servedBy: "not a JSON POST" },
   ];
   it("every case", async () => {
     for (const testCase of cases()) {
-      const answer = await expectSameAnswer(instance, testCase);
-      if (testCase.name.includes("@defer")) expect(answer.status).toBe(200);
+      const answer = await expectSameAnswer(instance, yogaOnly, testCase);
+      if (testCase.name.includes("@defer") && !testCase.name.includes("JSON only")) expect(answer.status).toBe(200);
     }
   });
 
@@ -201,7 +216,7 @@ describe("robustness", () => {
         resolve();
       }, 50);
     });
-    const answer = await answerOf(instance, "server", { body: { query: USERS } });
+    const answer = await answerOf(instance, { body: { query: USERS } });
     expect(answer.status).toBe(200);
     expect((answer.body as any).data.users.totalCount).toBeGreaterThan(0);
   });
@@ -228,14 +243,41 @@ describe("robustness", () => {
 
 describe("with CORS off", () => {
   let plain: Instance;
+  let plainYogaOnly: Instance;
   beforeAll(async () => {
-    plain = await startTestInstance({ databaseUrl: db.url, migrate: false, corsOrigins: false });
+    const options = { databaseUrl: db.url, migrate: false, corsOrigins: false } as const;
+    [plain, plainYogaOnly] = await Promise.all([startTestInstance(options), startTestInstance(options)]);
+    Object.assign(plainYogaOnly.app, { jsonPosts: { take: () => false } });
   });
   afterAll(async () => {
     await plain?.close();
+    await plainYogaOnly?.close();
   });
   it("a request with an Origin is served directly, without CORS headers, as yoga would", async () => {
-    const answer = await expectSameAnswer(plain, { name: "Origin, CORS off", body: { query: USERS }, headers: { origin: "https://app.example" }, servedBy: "direct" });
+    const answer = await expectSameAnswer(plain, plainYogaOnly, { name: "Origin, CORS off", body: { query: USERS }, headers: { origin: "https://app.example" }, servedBy: "direct" });
     expect(Object.keys(answer.headers).filter((name) => name.startsWith("access-control-"))).toEqual([]);
+  });
+});
+
+describe("a Host that makes no URL", () => {
+  it("is refused with 400 and a JSON error, on either path (yoga would answer 500 with a stack trace)", async () => {
+    const url = new URL(instance.url);
+    for (const body of [JSON.stringify({ query: USERS }), "{ not json"]) {
+      const answer = await new Promise<{ status: number; contentType: string | undefined; text: string }>((resolve, reject) => {
+        const sent = httpRequest(
+          { host: url.hostname, port: url.port, path: url.pathname, method: "POST", setHost: false, headers: { host: "a b", "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+          (response) => {
+            let text = "";
+            response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+            response.on("end", () => resolve({ status: response.statusCode!, contentType: response.headers["content-type"], text }));
+          },
+        );
+        sent.on("error", reject);
+        sent.end(body);
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.contentType).toBe("application/json; charset=utf-8");
+      expect(JSON.parse(answer.text).errors[0].extensions.code).toBe("BAD_REQUEST");
+    }
   });
 });

@@ -2,6 +2,8 @@
  * Per-request DataLoaders keep the number of SQL statements of a nested query constant,
  * whatever the page sizes: one statement per level, not one per parent.
  */
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { parse } from "graphql";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { seedDatabase } from "../../src/infra/mikro-orm/seed.ts";
 import { graphql } from "../generated/index.ts";
@@ -67,4 +69,26 @@ it("counts users only when their totalCount is selected", async () => {
   expect(withoutCount.length).toBe(withCount.length - 1);
   expect(withCount.filter((s) => /count\(\*\)/.test(s) && /from users/.test(s))).toHaveLength(1);
   expect(withoutCount.filter((s) => /count\(\*\)/.test(s) && /from users/.test(s))).toHaveLength(0);
+});
+
+it("reads a page of orders with their users in one statement, and without them when `user` is not selected", async () => {
+  const withUsers = async (selection: string) => {
+    db.statements.length = 0;
+    const result = await api.execute(parse(`{ orders(first: 50) { ${selection} } }`) as TypedDocumentNode<any>, {});
+    expect(result.errors).toBeUndefined();
+    return { data: result.data, statements: [...db.statements] };
+  };
+  const throughEdges = await withUsers("edges { node { id user { id email } } }");
+  expect(throughEdges.statements).toHaveLength(1);
+  expect(throughEdges.statements[0]).toMatch(/join lateral/);
+  expect(throughEdges.data.orders.edges).toHaveLength(50);
+  for (const { node } of throughEdges.data.orders.edges) expect(node.user.email).toMatch(/@/);
+
+  const throughNodes = await withUsers("nodes { id ... on Order { user { email } } }");
+  expect(throughNodes.statements).toHaveLength(1);
+  expect(throughNodes.data.orders.nodes.map((order: any) => order.user.email)).toEqual(throughEdges.data.orders.edges.map((edge: any) => edge.node.user.email));
+
+  const withoutUsers = await withUsers("nodes { id status }");
+  expect(withoutUsers.statements).toHaveLength(1);
+  expect(withoutUsers.statements[0]).not.toMatch(/join/);
 });

@@ -111,7 +111,12 @@ const matchesOrder = (filter: OrderFilter) => (order: Order) =>
 
 function inMemoryOrders(tables: Tables): OrderRepository {
   const matching = (filter: OrderFilter) => [...tables.orders.values()].filter(matchesOrder(filter));
-  const getPage = async ({ filter, sort, page }: OrderPageQuery) => pageInMemory(matching(filter), orderKey(sort), sort.direction, page);
+  const getPage = async ({ filter, sort, page }: OrderPageQuery, options: { withUsers?: boolean } = {}) => {
+    const found = pageInMemory(matching(filter), orderKey(sort), sort.direction, page);
+    if (!options.withUsers) return found;
+    const userIds = [...new Set(found.edges.map((edge) => edge.node.userId))];
+    return { ...found, users: userIds.map((id) => tables.users.get(id)!) };
+  };
   const idempotencyKey = (userId: string, key: string) => `${userId}\u0000${key}`;
   return {
     getOne: async (id) => tables.orders.get(id) ?? null,

@@ -1,4 +1,5 @@
 import type { Page, PageRequest, SortOrder } from "../shared/pagination.ts";
+import type { User } from "../users/user.ts";
 import type { Order, OrderItem } from "./order.ts";
 import type { OrderStatus } from "./order-status-machine.ts";
 
@@ -41,7 +42,8 @@ export interface OrderRepository {
   getOne(id: string): Promise<Order | null>;
   /** One entry per id, in the same order; `null` where no order has that id. */
   getMany(ids: readonly string[]): Promise<(Order | null)[]>;
-  getPage(query: OrderPageQuery): Promise<Page<Order>>;
+  /** With `withUsers`, also the users who placed the page's orders, read in the same statement. */
+  getPage(query: OrderPageQuery, options?: { withUsers?: boolean }): Promise<Page<Order> & { users?: readonly User[] }>;
   /**
    * One page per user, all with the same filter, sort and page request, in one round trip:
    * what `User.orders` needs for every user of a parent page; with `withTotalCount`, each page

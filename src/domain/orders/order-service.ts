@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import { canSeeOrdersOf, requireAdmin, requireSignedIn, type Viewer } from "../access/viewer.ts";
+import { canSeeOrdersOf, canSeeUser, requireAdmin, requireSignedIn, type Viewer } from "../access/viewer.ts";
 import { orderEvent, type OrderEventType } from "../events/domain-event.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { IdGenerator } from "../shared/ids.ts";
 import { ConcurrentUpdateError, MissingReferenceError, UniquenessViolationError } from "../shared/persistence-errors.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import type { Repositories, UnitOfWork } from "../shared/unit-of-work.ts";
-import { UserStatus } from "../users/user.ts";
+import { UserStatus, type User } from "../users/user.ts";
 import { userErrors } from "../users/user-errors.ts";
 import { orderErrors } from "./order-errors.ts";
 import { newOrder, parseOrderRequest, transitionOrder, type Order, type OrderItemInput, type OrderRequest } from "./order.ts";
@@ -168,9 +168,12 @@ export function createOrderService({ orders, unitOfWork, clock, newId, viewer }:
     },
     /** The items of orders the viewer was already given, one list per order id, in order. */
     getItemsByOrderIds: (orderIds: readonly string[]) => orders.getItemsByOrderIds(orderIds),
-    async getPage(query: OrderPageQuery) {
+    /** With `withUsers`, also the users who placed them (those the viewer may see), from the same read. */
+    async getPage(query: OrderPageQuery, options: { withUsers?: boolean } = {}): Promise<Page<Order> & { users?: readonly User[] }> {
       const filter = scoped(query.filter);
-      return filter ? orders.getPage({ ...query, filter }) : { edges: [], hasNextPage: false, hasPreviousPage: false };
+      if (!filter) return { edges: [], hasNextPage: false, hasPreviousPage: false, ...(options.withUsers ? { users: [] } : {}) };
+      const page = await orders.getPage({ ...query, filter }, options);
+      return page.users ? { ...page, users: page.users.filter((user) => canSeeUser(viewer, user.id)) } : page;
     },
     async count(filter: OrderFilter) {
       const narrowed = scoped(filter);

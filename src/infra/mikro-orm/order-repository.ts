@@ -4,6 +4,7 @@ import type { Currency } from "../../domain/orders/money.ts";
 import type { Order, OrderItem } from "../../domain/orders/order.ts";
 import type { OrderFilter, OrderRepository, OrderSortField } from "../../domain/orders/order-repository.ts";
 import type { OrderStatus } from "../../domain/orders/order-status-machine.ts";
+import type { User } from "../../domain/users/user.ts";
 import { newId } from "../../domain/shared/ids.ts";
 import { toPage, type Keyset, type PageRequest } from "../../domain/shared/pagination.ts";
 import { ConcurrentUpdateError } from "../../domain/shared/persistence-errors.ts";
@@ -11,6 +12,7 @@ import { OrderEntity, OrderIdempotencyKeyEntity, OrderItemEntity } from "./entit
 import { keysetConditions, orderBy, where, type SortColumn } from "./keyset-sql.ts";
 import { timestamptzToDate } from "../postgres/timestamptz.ts";
 import { primaryReads, type Reads } from "./read-routing.ts";
+import { PREFIXED_USER_COLUMNS, userFromPrefixedRow, type PrefixedUserRow } from "./user-repository.ts";
 
 /** An orders row as raw queries return it: bigint and timestamps as text. */
 interface OrderRow {
@@ -121,9 +123,23 @@ export function createMikroOrmOrderRepository(em: EntityManager, reads: Reads = 
       return ids.map((id) => byId.get(id) ?? null);
     },
 
-    async getPage({ filter, sort, page }) {
-      const found = await rows(pageSelect(filter, sort, page) as RawBuilder<OrderRow>);
-      return toPage(found.map((row) => ({ node: fromRow(row), key: keyOf(row, sort.field) })), page);
+    async getPage({ filter, sort, page }, options = {}) {
+      if (!options.withUsers) {
+        const found = await rows(pageSelect(filter, sort, page) as RawBuilder<OrderRow>);
+        return toPage(found.map((row) => ({ node: fromRow(row), key: keyOf(row, sort.field) })), page);
+      }
+      // Each order with its user, in one statement: the page as above, each row joined to its
+      // user's (primary-key lookups), in the page's own order.
+      const found = await rows(
+        sql<OrderRow & PrefixedUserRow>`select p.*, u.* from (${pageSelect(filter, sort, page)}) p
+            cross join lateral (select ${PREFIXED_USER_COLUMNS} from users where id = p.user_id) u
+            ${orderBy(SORT_COLUMNS[sort.field], sort.direction, page)}`,
+      );
+      const result = toPage(found.map((row) => ({ node: fromRow(row), key: keyOf(row, sort.field) })), page);
+      const onPage = new Set(result.edges.map((edge) => edge.node.userId));
+      const users = new Map<string, User>();
+      for (const row of found) if (onPage.has(row.user_id) && !users.has(row.user_id)) users.set(row.user_id, userFromPrefixedRow(row));
+      return { ...result, users: [...users.values()] };
     },
 
     async getPagesByUserIds(userIds, { filter, sort, page }, options = {}) {

@@ -39,6 +39,33 @@ const fromRow = (row: UserRow): User => ({
   version: row.version,
 });
 
+/** A users row joined to another table's rows, its columns named `user_*` (`user_id` is the other table's reference). */
+export interface PrefixedUserRow {
+  user_id: string;
+  user_email: string;
+  user_name: string;
+  user_status: string;
+  user_created_at: string;
+  user_updated_at: string;
+  user_version: number;
+}
+
+/** The columns of `PrefixedUserRow` but `user_id`, selected from a `users` row. */
+export const PREFIXED_USER_COLUMNS = sql.raw(
+  "email as user_email, name as user_name, status as user_status, created_at as user_created_at, updated_at as user_updated_at, version as user_version",
+);
+
+export const userFromPrefixedRow = (row: PrefixedUserRow): User =>
+  fromRow({
+    id: row.user_id,
+    email: row.user_email,
+    name: row.user_name,
+    status: row.user_status,
+    created_at: row.user_created_at,
+    updated_at: row.user_updated_at,
+    version: row.user_version,
+  });
+
 const keyOf = (row: UserRow, field: UserSortField): Keyset => ({
   value: field === "NAME" ? row.name : field === "EMAIL" ? row.email : row.created_at,
   id: row.id,
