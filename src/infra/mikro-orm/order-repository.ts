@@ -129,10 +129,11 @@ export function createMikroOrmOrderRepository(em: EntityManager, reads: Reads = 
         return toPage(found.map((row) => ({ node: fromRow(row), key: keyOf(row, sort.field) })), page);
       }
       // Each order with its user, in one statement: the page as above, each row joined to its
-      // user's (primary-key lookups), in the page's own order.
+      // user's by a primary-key lookup, in the page's own order. (`limit 1` keeps the lookup a
+      // nested loop: as a plain join PostgreSQL hashes the whole users table, 2 ms instead of 0.4.)
       const found = await rows(
         sql<OrderRow & PrefixedUserRow>`select p.*, u.* from (${pageSelect(filter, sort, page)}) p
-            cross join lateral (select ${PREFIXED_USER_COLUMNS} from users where id = p.user_id) u
+            cross join lateral (select ${PREFIXED_USER_COLUMNS} from users where id = p.user_id limit 1) u
             ${orderBy(SORT_COLUMNS[sort.field], sort.direction, page)}`,
       );
       const result = toPage(found.map((row) => ({ node: fromRow(row), key: keyOf(row, sort.field) })), page);
