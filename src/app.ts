@@ -6,7 +6,6 @@
  * overridden options.
  */
 import type { MikroORM } from "@mikro-orm/postgresql";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { useGraphQlJit } from "@envelop/graphql-jit";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
@@ -149,8 +148,9 @@ export function createApp(deps: AppDeps): App {
         connectionParams: { authorization: `Bearer ${deps.graphiqlToken}` },
       }),
     },
-    // GraphiQL's assets are served from this package, not a CDN, so it works offline.
-    renderGraphiQL,
+    // GraphiQL's assets are served from this package, not a CDN, so it works offline. Loaded on
+    // the first page view: they are 30 MB of strings a server without GraphiQL should not hold.
+    renderGraphiQL: async (graphiqlOptions) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(graphiqlOptions),
     // yoga logs (message, ...details) or an Error: one readable line either way.
     logging: {
       debug: (...args) => logger.debug(...yogaLogLine(args)),
