@@ -92,3 +92,11 @@ it("reads a page of orders with their users in one statement, and without them w
   expect(withoutUsers.statements).toHaveLength(1);
   expect(withoutUsers.statements[0]).not.toMatch(/join/);
 });
+
+it("runs reads as named prepared statements, so a connection parses and plans each text once", async () => {
+  // Sequential requests reuse the pool's most recently released connection, as does the check.
+  for (let i = 0; i < 3; i++) await api.execute(NestedUsers, { first: 2, withCount: false });
+  const prepared = await db.orm.em.fork().execute<{ name: string; statement: string }[]>("select name, statement from pg_prepared_statements where not from_sql");
+  expect(prepared.filter((statement) => /from orders/.test(statement.statement)).length).toBeGreaterThan(0);
+  expect(new Set(prepared.map((statement) => statement.statement)).size).toBe(prepared.length);
+});

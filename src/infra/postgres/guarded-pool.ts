@@ -26,6 +26,26 @@ export interface StatementGuard {
 
 type QueryArgs = [config: unknown, values?: unknown, callback?: unknown];
 
+/** How many distinct statements get a name; later ones run unnamed (the application's are a few dozen). */
+const NAMED_STATEMENTS_MAX = 500;
+const statementNames = new Map<string, string>();
+
+/**
+ * A parameterized statement as a named prepared statement: each connection parses it once, and
+ * PostgreSQL plans it once per connection (a generic plan after five runs) instead of parsing
+ * and planning every execution. The application's SQL is a fixed set of texts with parameters,
+ * so the names are few; past `NAMED_STATEMENTS_MAX` distinct texts, the rest run unnamed.
+ */
+function preparedForm(config: unknown, values: unknown): [config: unknown, values?: unknown] {
+  if (typeof config !== "string" || !Array.isArray(values) || values.length === 0) return [config, values];
+  let name = statementNames.get(config);
+  if (name === undefined) {
+    if (statementNames.size >= NAMED_STATEMENTS_MAX) return [config, values];
+    statementNames.set(config, (name = `og${statementNames.size}`));
+  }
+  return [{ name, text: config, values }];
+}
+
 /**
  * A `pg.Client` class (for the pool's `Client` option) whose statements honour deadlines, and
  * which the pool discards when it comes back inside a transaction (whatever the layers above
@@ -62,7 +82,7 @@ export function guardedClient(guard: StatementGuard): typeof pg.Client {
       if (deadline !== undefined && deadline <= now) {
         return Promise.reject(new DatabaseFailure(DATABASE_DEADLINE, "The operation ran out of time before its next statement was sent.")) as never;
       }
-      const result = (super.query as (...a: QueryArgs) => Promise<unknown>)(config, values);
+      const result = (super.query as (...a: QueryArgs) => Promise<unknown>)(...preparedForm(config, values));
       const serverLimitMs = guard.statementTimeoutMs ?? Infinity;
       const cancelInMs = deadline !== undefined && deadline - now < serverLimitMs ? deadline - now : undefined;
       const cancelTimer = cancelInMs === undefined ? undefined : setTimeout(() => this.#cancel(), cancelInMs);
