@@ -335,3 +335,22 @@ it("answers a mutation blocked on row locks with the documented, retryable OPERA
   expect(retried.body.data?.updateUser).toEqual({ user: { name: "Blocked" }, errors: [] });
 }, 30_000);
 
+
+it("keeps serving after a migration changes a column's type under it (its prepared statements' cached plans go stale)", async () => {
+  const USERS = "{ users(first: 5) { nodes { id name } } }";
+  const all = () => Promise.all(Array.from({ length: POOL_SIZE * 2 }, () => graphql(USERS)));
+  // Every pool connection prepares the page's statement.
+  for (const answer of await all()) expect(answer.body.errors).toBeUndefined();
+  const change = await holding("alter table users alter column name type varchar(500)");
+  await change.release();
+  for (let round = 0; round < 3; round++) {
+    for (const answer of await all()) expect(answer.body.errors, JSON.stringify(answer.body.errors)).toBeUndefined();
+  }
+  // A write in a transaction that met a stale plan fails once at most; a retry gets a fresh connection.
+  let placed = false;
+  for (let attempt = 0; attempt < POOL_SIZE + 1 && !placed; attempt++) {
+    const answer = await graphql(PLACE_ORDER, { userId });
+    placed = answer.body.data?.placeOrder?.order?.id !== undefined;
+  }
+  expect(placed).toBe(true);
+});

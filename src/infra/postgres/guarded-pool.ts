@@ -26,6 +26,9 @@ export interface StatementGuard {
 
 type QueryArgs = [config: unknown, values?: unknown, callback?: unknown];
 
+/** PostgreSQL's feature_not_supported, which "cached plan must not change result type" is. */
+const STALE_PLAN = "0A000";
+
 /** How many distinct statements get a name; later ones run unnamed (the application's are a few dozen). */
 const NAMED_STATEMENTS_MAX = 500;
 const statementNames = new Map<string, string>();
@@ -58,6 +61,8 @@ export function guardedClient(guard: StatementGuard): typeof pg.Client {
     #release?: (error?: Error | boolean) => void;
     /** Set once a cancel request went out: it may land on whatever runs next, so never reuse this connection. */
     #cancelSent = false;
+    /** Set once a prepared statement's cached plan went stale: the connection's other prepared statements may have too. */
+    #stalePlans = false;
 
     // pg-pool assigns `release` at every checkout; releasing with an error discards the client.
     set release(release: (error?: Error | boolean) => void) {
@@ -66,7 +71,13 @@ export function guardedClient(guard: StatementGuard): typeof pg.Client {
     get release(): (error?: Error | boolean) => void {
       return (error) => {
         const status = (this as unknown as { _txStatus?: string | null })._txStatus;
-        const discard = this.#cancelSent ? "a cancel request was sent on it" : status === "T" || status === "E" ? "released inside a transaction" : undefined;
+        const discard = this.#cancelSent
+          ? "a cancel request was sent on it"
+          : this.#stalePlans
+            ? "its prepared statements' plans went stale"
+            : status === "T" || status === "E"
+              ? "released inside a transaction"
+              : undefined;
         this.#release?.(error ?? (discard ? new Error(discard) : undefined));
       };
     }
@@ -82,7 +93,10 @@ export function guardedClient(guard: StatementGuard): typeof pg.Client {
       if (deadline !== undefined && deadline <= now) {
         return Promise.reject(new DatabaseFailure(DATABASE_DEADLINE, "The operation ran out of time before its next statement was sent.")) as never;
       }
-      const result = (super.query as (...a: QueryArgs) => Promise<unknown>)(...preparedForm(config, values));
+      const send = (super.query as (...a: QueryArgs) => Promise<unknown>).bind(this);
+      const prepared = preparedForm(config, values);
+      const inTransaction = (this as unknown as { _txStatus?: string | null })._txStatus !== "I";
+      const result = prepared.length === 1 ? send(...prepared).catch((error: unknown) => this.#afterPreparedFailed(error, inTransaction, () => send(config, values))) : send(config, values);
       const serverLimitMs = guard.statementTimeoutMs ?? Infinity;
       const cancelInMs = deadline !== undefined && deadline - now < serverLimitMs ? deadline - now : undefined;
       const cancelTimer = cancelInMs === undefined ? undefined : setTimeout(() => this.#cancel(), cancelInMs);
@@ -94,6 +108,21 @@ export function guardedClient(guard: StatementGuard): typeof pg.Client {
       };
       result.then(settled, settled);
       return result as never;
+    }
+
+    /**
+     * A named statement whose cached plan no longer fits the table (a migration changed a column's
+     * type: "cached plan must not change result type") fails on this connection every time from
+     * now on: the connection is discarded when released, so the pool's next ones prepare afresh,
+     * and outside a transaction the statement is run again, unnamed, at once. Inside one, the
+     * transaction has failed and the error stands (the caller's retry gets another connection).
+     */
+    #afterPreparedFailed(error: unknown, inTransaction: boolean, again: () => Promise<unknown>): Promise<unknown> {
+      const { code, message } = (error ?? {}) as { code?: string; message?: string };
+      if (code !== STALE_PLAN || !message?.includes("cached plan")) throw error;
+      this.#stalePlans = true;
+      if (inTransaction) throw error;
+      return again();
     }
 
     /** Asks the server to cancel what this connection runs (PostgreSQL's CancelRequest message). */
