@@ -226,6 +226,7 @@ export function createApp(deps: AppDeps): App {
     yoga,
     graphqlPath: GRAPHQL_PATH,
     maxBodyBytes: options.maxBodyBytes,
+    maxTokens: options.limits.maxTokens,
     cors: Boolean(options.corsOrigins),
     trustedDocuments,
     logger,

@@ -35,6 +35,8 @@ export interface JsonPostFastPathDeps {
   readonly yoga: YogaServerInstance<Record<string, unknown>, Context>;
   readonly graphqlPath: string;
   readonly maxBodyBytes: number;
+  /** The operation limits' token limit: no document longer than it is run, so none is parsed further here. */
+  readonly maxTokens: number;
   /** Whether yoga answers cross-origin requests with CORS headers: then a request with an `Origin` is yoga's. */
   readonly cors: boolean;
   readonly trustedDocuments: TrustedDocuments;
@@ -61,10 +63,12 @@ const VERDICT_TEXT_MAX = 16_384;
  * which only yoga's other result processors send. A document that does not parse cannot stream:
  * yoga's pipeline answers its syntax error.
  */
-function mayStream(text: string): boolean {
+function mayStream(text: string, maxTokens: number): boolean {
   let document: DocumentNode;
   try {
-    document = parse(text, { noLocation: true });
+    // Bounded by the token limit (with room for how graphql-armor counts), which refuses a
+    // longer document before it runs: a 1 MB document must not cost a full parse here.
+    document = parse(text, { noLocation: true, maxTokens: 2 * maxTokens });
   } catch {
     return false;
   }
@@ -82,7 +86,7 @@ class RecordedResponse {
 }
 const RECORDING_FETCH_API = { Response: RecordedResponse } as unknown as Parameters<typeof processRegularResult>[1];
 
-export function createJsonPostFastPath({ yoga, graphqlPath, maxBodyBytes, cors, trustedDocuments, logger, yogaAnswers, responseHeaders, onServed }: JsonPostFastPathDeps): JsonPostFastPath {
+export function createJsonPostFastPath({ yoga, graphqlPath, maxBodyBytes, maxTokens, cors, trustedDocuments, logger, yogaAnswers, responseHeaders, onServed }: JsonPostFastPathDeps): JsonPostFastPath {
   // A failure escaping getResultForParams means nothing ran (see below) only while no plugin
   // inspects results after execution there; one that does would make handing over re-run work.
   if ((yoga as unknown as { onExecutionResultHooks?: unknown[] }).onExecutionResultHooks?.length) {
@@ -136,11 +140,11 @@ export function createJsonPostFastPath({ yoga, graphqlPath, maxBodyBytes, cors, 
   // Oldest out first when full: the texts of a deployment's clients are few and stay.
   const verdicts = new Map<string, boolean>();
   const streams = (text: string) => {
-    if (text.length > VERDICT_TEXT_MAX) return mayStream(text);
+    if (text.length > VERDICT_TEXT_MAX) return mayStream(text, maxTokens);
     let verdict = verdicts.get(text);
     if (verdict === undefined) {
       if (verdicts.size >= VERDICTS_KEPT) verdicts.delete(verdicts.keys().next().value!);
-      verdicts.set(text, (verdict = mayStream(text)));
+      verdicts.set(text, (verdict = mayStream(text, maxTokens)));
     }
     return verdict;
   };

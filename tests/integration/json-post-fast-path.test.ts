@@ -139,6 +139,8 @@ describe("served directly, answered as yoga answers", () => {
     { name: "a trusted document by documentId", body: { documentId: `sha256:${sha256(USERS)}` }, servedBy: "direct" },
     { name: "a trusted document by Apollo's persistedQuery", body: { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(USER_BY_ID) } }, variables: { id: userId } }, servedBy: "direct" },
     { name: "a caller's x-request-id", body: { query: USERS }, headers: { "x-request-id": "caller-chosen-id-1" }, servedBy: "direct" },
+    { name: "a document far over the token limit", body: { query: `{ ${"a ".repeat(100_000)}}` }, servedBy: "direct" },
+    { name: "a subscription far over the token limit", body: { query: `subscription { ${"a ".repeat(100_000)}}` }, servedBy: "direct" },
     { name: "a mutation's typed error", body: { query: `mutation { createUser(input: { email: "first@example.com", name: "Again" }) { user { id } errors { code message } } }` }, servedBy: "direct" },
   ];
   it("every case", async () => {
