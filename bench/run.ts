@@ -451,12 +451,19 @@ async function main() {
           pick = 7;
           await graphql(server.url, source, query.variables?.(server.name)); // warm caches and plans
           await sleep(200);
-          counter.reset();
-          pick = 7;
-          const { data, bytes } = await graphql(server.url, source, query.variables?.(server.name));
-          await sleep(200);
-          counts[server.name] = counter.count();
-          if (server.name === "ours") counts.bytes = bytes;
+          // The proxy counts every session's statements, ours' outbox relay polling included: the
+          // fewest over five requests is the request's own.
+          let data: any;
+          counts[server.name] = Infinity;
+          for (let attempt = 0; attempt < 5; attempt++) {
+            counter.reset();
+            pick = 7;
+            const answer = await graphql(server.url, source, query.variables?.(server.name));
+            await sleep(100);
+            counts[server.name] = Math.min(counts[server.name], counter.count());
+            data = answer.data;
+            if (server.name === "ours") counts.bytes = answer.bytes;
+          }
           responses[query.name] = { ...responses[query.name], [server.name]: query.rows(data, server.name) } as { ours: unknown; theirs: unknown };
         }
         statements[query.name] = counts;
@@ -542,7 +549,8 @@ PostGraphile 5 (amber preset + @graphile/simplify-inflection, no GraphiQL/explai
 was first checked to return the same rows from both. Then, after a 2 s warm-up each,
 ${ROUNDS} rounds alternating ordergraph and PostGraphile, each a closed loop of ${CONNECTIONS} connections
 for ${DURATION} s (autocannon); the table shows medians of the rounds. Statements per request were
-counted by a PostgreSQL wire-protocol proxy (simple and extended-protocol executions).
+counted by a PostgreSQL wire-protocol proxy (simple and extended-protocol executions; the fewest
+over five requests, since the proxy also sees background sessions such as the outbox relay).
 
 ## Reads
 
