@@ -70,9 +70,9 @@ export interface AppDeps {
 }
 
 export interface App {
-  /** The HTTP handler: `yoga.fetch` for tests, `yoga.requestListener` for node:http. */
+  /** The HTTP handler: `yoga.fetch` for tests; for node:http, after `jsonPosts` (instance.ts). */
   readonly yoga: YogaServerInstance<Record<string, unknown>, Context>;
-  /** JSON POSTs served without yoga's HTTP layer (the rest falls through to `yoga`). */
+  /** JSON POSTs served without yoga's HTTP layer; node:http requests it does not take go to `yoga.requestListener`. */
   readonly jsonPosts: JsonPostFastPath;
   readonly metrics: Metrics;
   /** graphql-ws on a WebSocketServer without a port: route HTTP upgrades to it. */

@@ -8,11 +8,11 @@
  * /health/ready says why. Closing marks it not ready first, then drains.
  */
 import { createServer, type Server } from "node:http";
-import { apiErrorBody, ErrorCode } from "./error-codes.ts";
 import { Server as NetServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Pool } from "pg";
+import { apiErrorBody, ErrorCode } from "./error-codes.ts";
 import { createApp, GRAPHQL_PATH, type App } from "./app.ts";
 import type { Clock } from "./domain/shared/clock.ts";
 import { createTokenVerifier, type TokenVerification } from "./infra/auth/token-verifier.ts";
@@ -185,12 +185,13 @@ export async function startInstance({ databaseUrl, logger, auth, graphiqlToken, 
     // Once stopping, every response closes its connection, so keep-alive clients reconnect
     // (elsewhere) instead of sending their next request to a server about to go.
     if (state === "stopping") response.setHeader("connection", "close");
-    // yoga answers every request itself, errors included; the returned promise needs no handling.
     // A Host that makes no URL (`Host: a b`) would fail inside yoga with a 500 and a stack trace.
     if (!URL.canParse(`http://${request.headers.host ?? "localhost"}${request.url ?? "/"}`)) {
       response.writeHead(400, { "content-type": "application/json; charset=utf-8" }).end(apiErrorBody(ErrorCode.BAD_REQUEST, "The Host header and the path do not form a URL."));
       return;
     }
+    // JSON POSTs are served directly when certain; yoga answers the rest itself, errors included
+    // (the returned promise needs no handling).
     if (!app.jsonPosts.take(request, response)) void app.yoga.requestListener(request, response);
   });
   server.on("upgrade", (request, socket, head) => {
