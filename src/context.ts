@@ -83,6 +83,26 @@ export interface OperationOrigin {
   readonly tokenExpiresAt?: number;
 }
 
+/**
+ * The services of one operation, the database's wired on first use. A class, not an object
+ * literal with getters, for the reason `PageInfo` is one (schema/connection.ts): a literal's own
+ * getters would keep the whole request alive through young-generation collections.
+ */
+class LazyServices implements Services {
+  readonly events: EventService;
+  readonly #wired: () => { readonly services: Omit<Services, "events"> };
+  constructor(events: EventService, wired: () => { readonly services: Omit<Services, "events"> }) {
+    this.events = events;
+    this.#wired = wired;
+  }
+  get users(): UserService {
+    return this.#wired().services.users;
+  }
+  get orders(): OrderService {
+    return this.#wired().services.orders;
+  }
+}
+
 export function createContextFactory({ orm, clock, newId, events, rateLimiter, readRouting }: ContextDeps) {
   const wire = (metadata: RequestMetadata, viewer: Viewer, consistency: () => ReadConsistency) => {
     // Reads outside a transaction select plain rows through the pool: they need no EntityManager
@@ -119,15 +139,7 @@ export function createContextFactory({ orm, clock, newId, events, rateLimiter, r
     const eventBeingResolved: Context["eventBeingResolved"] = {};
     const wired = () => (current ??= wire(metadata, viewer, () => consistency));
     const eventService = createEventService({ feed: events, viewer });
-    const services: Services = {
-      events: eventService,
-      get users() {
-        return wired().services.users;
-      },
-      get orders() {
-        return wired().services.orders;
-      },
-    };
+    const services = new LazyServices(eventService, wired);
     const loaders = new Proxy({} as Loaders, { get: (_, key) => wired().loaders[key as keyof Loaders] });
     return {
       requestId,

@@ -77,23 +77,34 @@ class Edge<T> {
   }
 }
 
+/**
+ * A page's `pageInfo`, its cursors encoded only if a client selects them. A class, like `Edge`,
+ * and not an object literal with getters: V8 gives every literal that has getters of its own a
+ * hidden class of its own, hidden classes live in the old generation, and from there the getters
+ * would keep the whole page (its edges and rows) alive through every young-generation collection
+ * until the next full one (docs/decisions.md, "No getters of their own on per-request objects").
+ */
+class PageInfo {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly #edges: readonly { readonly cursor: string }[];
+  constructor(edges: readonly { readonly cursor: string }[], hasNextPage: boolean, hasPreviousPage: boolean) {
+    this.#edges = edges;
+    this.hasNextPage = hasNextPage;
+    this.hasPreviousPage = hasPreviousPage;
+  }
+  get startCursor(): string | null {
+    return this.#edges[0]?.cursor ?? null;
+  }
+  get endCursor(): string | null {
+    return this.#edges.at(-1)?.cursor ?? null;
+  }
+}
+
 /** The shape Pothos connections resolve to, with cursors and `totalCount` computed only when selected. */
 export function toConnection<T>(page: Page<T>, scope: CursorScope, totalCount: () => Promise<number>) {
   const edges = page.edges.map((edge) => new Edge(scope, edge.key, edge.node));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: page.hasPreviousPage,
-      get startCursor() {
-        return edges[0]?.cursor ?? null;
-      },
-      get endCursor() {
-        return edges.at(-1)?.cursor ?? null;
-      },
-    },
-    totalCount,
-  };
+  return { edges, pageInfo: new PageInfo(edges, page.hasNextPage, page.hasPreviousPage), totalCount };
 }
 
 const scopeTag = (scope: CursorScope) => `${scope.typename}:${scope.sort.field}:${scope.sort.direction}`;
