@@ -62,7 +62,7 @@ builder.node(OrderRef, {
         return user;
       },
     }),
-    status: t.field({ type: OrderStatusEnum, resolve: (order) => order.status }),
+    status: t.expose("status", { type: OrderStatusEnum }),
     currency: t.exposeString("currency"),
     items: t.field({
       type: [OrderItemRef],

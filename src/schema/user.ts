@@ -19,7 +19,7 @@ builder.node(UserRef, {
   fields: (t) => ({
     email: t.exposeString("email"),
     name: t.exposeString("name"),
-    status: t.field({ type: UserStatusEnum, resolve: (user) => user.status }),
+    status: t.expose("status", { type: UserStatusEnum }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     version: t.exposeInt("version", { description: "Optimistic-concurrency version; increases by one on every change." }),
