@@ -79,10 +79,10 @@ class Edge<T> {
 
 /**
  * A page's `pageInfo`, its cursors encoded only if a client selects them. A class, like `Edge`,
- * and not an object literal with getters: V8 gives every literal that has getters of its own a
- * hidden class of its own, hidden classes live in the old generation, and from there the getters
- * would keep the whole page (its edges and rows) alive through every young-generation collection
- * until the next full one (docs/decisions.md, "No getters of their own on per-request objects").
+ * and not an object literal with getters: V8 allocates each getter/setter pair an object has of
+ * its own in the old generation, and from there the getters would keep the whole page (its edges
+ * and rows) alive through every young-generation collection until the next full one
+ * (docs/decisions.md, "No getters of their own on per-request objects").
  */
 class PageInfo {
   readonly hasNextPage: boolean;

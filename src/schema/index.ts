@@ -24,6 +24,11 @@ const directives = [...specifiedDirectives, GraphQLDeferDirective, GraphQLStream
  */
 function withSynchronousNodeIds<S extends GraphQLSchema>(built: S): S {
   for (const type of built.getImplementations(built.getType("Node") as GraphQLInterfaceType).objects) {
+    // Refuse a Node type whose id is anything else (the options `builder.node` was given).
+    const id = (type.extensions as { pothosOptions?: { id?: { resolve?: (node: object) => unknown; parse?: unknown } } }).pothosOptions?.id;
+    if (id?.parse !== undefined || id?.resolve?.({ id: "probe" }) !== "probe") {
+      throw new Error(`${type.name}'s id is not its object's own \`id\`: make it in withSynchronousNodeIds or leave it to Pothos`);
+    }
     type.getFields().id!.resolve = (node: { readonly id: string }) => encodeGlobalId(type.name, node.id);
   }
   return built;

@@ -99,7 +99,10 @@ export function guardedClient(guard: StatementGuard): typeof pg.Client {
       // The stack is re-captured on failure, as pg's promise form does.
       const query = (super.query as (...a: QueryArgs) => void).bind(this);
       const send = (config: unknown, values?: unknown) =>
-        new Promise<unknown>((resolve, reject) => query(config, values, (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result)))).catch((error: unknown) => {
+        // A copy: pg sets `callback` on the object it is given, and a caller's object must not carry it.
+        new Promise<unknown>((resolve, reject) =>
+          query(typeof config === "object" && config !== null ? { ...config } : config, values, (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result))),
+        ).catch((error: unknown) => {
           if (error instanceof Error) Error.captureStackTrace(error);
           throw error;
         });
