@@ -83,6 +83,8 @@ export interface OperationOrigin {
   readonly tokenExpiresAt?: number;
 }
 
+type DatabaseServices = Omit<Services, "events">;
+
 /**
  * The services of one operation, the database's wired on first use. A class, not an object
  * literal with getters, for the reason `PageInfo` is one (schema/connection.ts): a literal's own
@@ -90,8 +92,8 @@ export interface OperationOrigin {
  */
 class LazyServices implements Services {
   readonly events: EventService;
-  readonly #wired: () => { readonly services: Omit<Services, "events"> };
-  constructor(events: EventService, wired: () => { readonly services: Omit<Services, "events"> }) {
+  readonly #wired: () => { readonly services: DatabaseServices };
+  constructor(events: EventService, wired: () => { readonly services: DatabaseServices }) {
     this.events = events;
     this.#wired = wired;
   }

@@ -95,7 +95,7 @@ export function guardedClient(guard: StatementGuard): typeof pg.Client {
       }
       // pg's callback form, in a promise of our own: with pg's promise form the awaiting caller
       // (a request's whole context) outlived the statement until the next full collection (every
-      // scavenge copied and then promoted it; measured with --trace-gc-nvp, docs/benchmarks.md).
+      // scavenge copied and then promoted it; measured with --trace-gc-nvp, docs/decisions.md).
       // The stack is re-captured on failure, as pg's promise form does.
       const query = (super.query as (...a: QueryArgs) => void).bind(this);
       const send = (config: unknown, values?: unknown) =>
